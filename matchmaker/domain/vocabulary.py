@@ -1,0 +1,57 @@
+"""The fixed vocabularies of design.md: themes, kinds, organisation types, languages."""
+
+from __future__ import annotations
+
+from typing import Final
+
+GOVERNMENT: Final = "government"
+PARTNER: Final = "partner"
+KINDS: Final = (GOVERNMENT, PARTNER)
+
+#: slug -> label per UI language, in the order design.md lists them.
+THEMES: Final[dict[str, dict[str, str]]] = {
+    "urban-planning": {
+        "es": "Planificación urbana", "en": "Urban planning", "pt": "Planejamento urbano",
+    },
+    "resource-management": {
+        "es": "Gestión de recursos", "en": "Resource management", "pt": "Gestão de recursos",
+    },
+    "public-services": {
+        "es": "Servicios públicos", "en": "Public services", "pt": "Serviços públicos",
+    },
+    "citizen-security": {
+        "es": "Seguridad ciudadana", "en": "Citizen security", "pt": "Segurança cidadã",
+    },
+    "urban-mobility": {
+        "es": "Movilidad urbana", "en": "Urban mobility", "pt": "Mobilidade urbana",
+    },
+    "economic-development": {
+        "es": "Desarrollo económico", "en": "Economic development",
+        "pt": "Desenvolvimento econômico",
+    },
+    "social-inclusion": {
+        "es": "Inclusión social", "en": "Social inclusion", "pt": "Inclusão social",
+    },
+    "environmental-sustainability": {
+        "es": "Sostenibilidad ambiental", "en": "Environmental sustainability",
+        "pt": "Sustentabilidade ambiental",
+    },
+    "climate-adaptation": {
+        "es": "Adaptación al cambio climático", "en": "Climate adaptation",
+        "pt": "Adaptação às mudanças climáticas",
+    },
+}
+
+ORGANISATION_TYPES: Final[dict[str, tuple[str, ...]]] = {
+    GOVERNMENT: ("municipality", "state", "national", "international-organisation"),
+    PARTNER: ("company", "startup", "investor", "university", "ngo", "multilateral"),
+}
+
+#: Languages a meeting can be held in at this event (ISO 639-1).
+LANGUAGES: Final = ("es", "en", "pt")
+
+
+def theme_label(slug: str, locale: str = "es") -> str:
+    """The theme's label in ``locale`` (falls back to Spanish, then to the slug)."""
+    labels = THEMES.get(slug, {})
+    return labels.get(locale) or labels.get("es") or slug

@@ -1,0 +1,5 @@
+"""Log in, log out, change password."""
+
+from matchmaker.auth.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,92 @@
+"""Configuration: built-in defaults overridden by MATCHMAKER_* environment variables.
+
+Nothing else in the package reads os.environ, so every setting is visible here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+#: Variables a deployment may set, with what they mean (the README lists them too).
+ENVIRONMENT_VARIABLES = {
+    "MATCHMAKER_DATABASE_URL": "SQLAlchemy URL; default a SQLite file in the instance folder",
+    "MATCHMAKER_BROKER_URL": "Celery broker; default an embedded SQLite broker (no server)",
+    "MATCHMAKER_SECRET_KEY": "session signing key; default a random key kept in the instance folder",
+    "MATCHMAKER_EMBEDDING_MODEL": "sentence-transformers model name or path; default the "
+    "bundled multilingual-e5-small",
+    "MATCHMAKER_MODEL_DIR": "where the default model is built once; default instance/models",
+    "MATCHMAKER_SMTP_URL": "smtp://user:pass@host:port for invitations; default: not sent",
+    "MATCHMAKER_MAIL_FROM": "sender address of invitations",
+    "MATCHMAKER_INSTANCE_PATH": "folder for the SQLite files, models and secrets",
+    "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
+}
+
+
+def instance_path_from_env() -> str | None:
+    """The instance folder chosen by the environment, if any."""
+    return os.environ.get("MATCHMAKER_INSTANCE_PATH") or None
+
+
+def build_config(instance_path: str) -> dict[str, Any]:
+    """The application's settings for an instance folder, environment applied."""
+    env = os.environ
+    instance = Path(instance_path)
+    database_url = env.get("MATCHMAKER_DATABASE_URL") or f"sqlite:///{instance / 'matchmaker.db'}"
+    broker_url = env.get("MATCHMAKER_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
+    eager = env.get("MATCHMAKER_TASKS_EAGER", "") == "1"
+    return {
+        "SECRET_KEY": env.get("MATCHMAKER_SECRET_KEY") or _instance_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "EMBEDDING_MODEL": env.get("MATCHMAKER_EMBEDDING_MODEL") or "",
+        "MODEL_DIR": env.get("MATCHMAKER_MODEL_DIR") or str(instance / "models"),
+        "SMTP_URL": env.get("MATCHMAKER_SMTP_URL") or "",
+        "MAIL_FROM": env.get("MATCHMAKER_MAIL_FROM") or "matchmaker@localhost",
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": "America/Mexico_City",
+        "LANGUAGES": ("es", "en", "pt"),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CELERY": celery_settings(broker_url, eager),
+    }
+
+
+def celery_settings(broker_url: str, eager: bool = False) -> dict[str, Any]:
+    """Celery configuration shared by the web app, the CLI and the workers."""
+    return {
+        "broker_url": broker_url,
+        # Results live in our own tables (jobs, meetings), not in a result backend.
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        # A task whose worker dies is re-delivered instead of being lost.
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_always_eager": eager,
+        "task_eager_propagates": eager,
+        "broker_connection_retry_on_startup": True,
+        # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
+        "broker_transport_options": (
+            {"visibility_timeout": 3600} if broker_url.startswith("redis") else {}
+        ),
+    }
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        # Workers and the web server share the file: wait for locks rather than fail at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret created once per instance folder, so no secret lives in the repo."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

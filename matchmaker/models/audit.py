@@ -1,0 +1,53 @@
+"""The organisers' audit log and background jobs the web follows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.orm import created_at, intpk, str40
+from matchmaker.models.participant import User
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class AuditEntry(db.Model):
+    """One organiser decision: who did what to which object, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[intpk]
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str40] = mapped_column(default="")
+    target_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[created_at]
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Job(db.Model):
+    """A long task run by a worker: its state and progress, for the page that started it."""
+
+    __tablename__ = "job"
+
+    id: Mapped[intpk]
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str40]
+    state: Mapped[str40] = mapped_column(default="queued")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[created_at]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,53 @@
+"""The event: its calendar (days, slots, breaks), tables and defaults."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matchmaker.domain.calendar import EventCalendar
+from matchmaker.extensions import db
+from matchmaker.orm import created_at, intpk, str200, utcnow
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+
+    id: Mapped[intpk]
+    name: Mapped[str200]
+    venue: Mapped[str200] = mapped_column(default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/Mexico_City")
+    #: ISO dates of the meeting days, in order.
+    days: Mapped[list[str]] = mapped_column(default=list)
+    day_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    day_end: Mapped[str] = mapped_column(String(5), default="13:00")
+    slot_minutes: Mapped[int] = mapped_column(default=20)
+    #: Breaks applied every day: [{"start": "11:00", "end": "11:20", "label": "Café"}].
+    breaks: Mapped[list[Any]] = mapped_column(default=list)
+    num_tables: Mapped[int] = mapped_column(default=20)
+    default_max_meetings: Mapped[int] = mapped_column(default=8)
+    request_expiry_hours: Mapped[int] = mapped_column(default=72)
+    #: Figures recomputed by a worker after imports (counts per kind, type, theme).
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats_computed_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def calendar(self) -> EventCalendar:
+        """The pure calendar (slots with their times) for domain code."""
+        return EventCalendar(
+            days=tuple(date.fromisoformat(d) for d in self.days),
+            day_start=time.fromisoformat(self.day_start),
+            day_end=time.fromisoformat(self.day_end),
+            slot_minutes=self.slot_minutes,
+            breaks=tuple(
+                (time.fromisoformat(b["start"]), time.fromisoformat(b["end"])) for b in self.breaks
+            ),
+            time_zone=self.time_zone,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.name!r}>"

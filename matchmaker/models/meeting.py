@@ -1,0 +1,53 @@
+"""Booked meetings. The database itself forbids double booking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.orm import created_at, intpk, str40, utcnow
+from matchmaker.models.participant import Participant
+
+MEETING_STATUSES = ("draft", "published", "cancelled", "held", "no-show")
+_LIVE = text("status != 'cancelled'")
+
+
+def _live_unique(name: str, *columns: str) -> Index:
+    """A unique index over meetings that are not cancelled (partial index on both databases)."""
+    return Index(name, *columns, unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+    __table_args__ = (
+        _live_unique("uq_meeting_event_slot_table", "event_id", "slot_index", "table_number"),
+        _live_unique("uq_meeting_government_slot", "government_id", "slot_index"),
+        _live_unique("uq_meeting_partner_slot", "partner_id", "slot_index"),
+        _live_unique("uq_meeting_pair", "government_id", "partner_id"),
+    )
+
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    government_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_suggestion.id", ondelete="SET NULL")
+    )
+    slot_index: Mapped[int]
+    table_number: Mapped[int]
+    status: Mapped[str40] = mapped_column(default="draft")
+    weight: Mapped[float] = mapped_column(default=0.0)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    invitation_sent_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    government: Mapped[Participant] = relationship(foreign_keys=[government_id])
+    partner: Mapped[Participant] = relationship(foreign_keys=[partner_id])

@@ -1,0 +1,51 @@
+"""The demo event: our own participants, an organiser and a few participant accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from matchmaker.extensions import db
+from matchmaker.models import Event
+from matchmaker.services import accounts, events, participants
+
+DEMO_EVENT_NAME = "Smart City Expo Latam — demo"
+DEMO_ORGANISER = "organizador@demo.example.org"
+#: (participant file id, role) of the accounts the demo prints.
+DEMO_PARTICIPANT_ACCOUNTS = (("demo-g-01", "official"), ("demo-p-01", "partner"))
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    email: str
+
+
+def get_demo_event() -> Event | None:
+    query = db.select(Event).where(Event.name == DEMO_EVENT_NAME)
+    return db.session.execute(query).scalars().first()
+
+
+def load_demo(password: str) -> tuple[Event, list[DemoLogin]]:
+    """Create the demo event once (idempotent) and return its logins."""
+    event = get_demo_event()
+    if event is None:
+        event = events.create_event(
+            DEMO_EVENT_NAME,
+            venue="Centro de Convenciones de Puebla",
+            breaks=[{"start": "11:00", "end": "11:20", "label": "Café"}],
+            num_tables=12,
+            default_max_meetings=8,
+        )
+        data = resources.files("matchmaker.demo").joinpath("participants.csv").read_bytes()
+        participants.import_participants(event, data)
+    logins = [DemoLogin("organiser", DEMO_ORGANISER)]
+    if accounts.get_user_by_email(DEMO_ORGANISER) is None:
+        accounts.create_user(DEMO_ORGANISER, password, "organiser")
+    for external_id, role in DEMO_PARTICIPANT_ACCOUNTS:
+        participant = participants.get_participant(event, external_id)
+        if accounts.get_user_by_email(participant.email) is None:
+            accounts.create_user(participant.email, password, role, participant)
+        logins.append(DemoLogin(role, participant.email))
+    db.session.flush()
+    return event, logins

@@ -1,0 +1,159 @@
+"""Participant import and export: the domain parser plus the event's own rules."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from matchmaker.domain.importing import (
+    ImportRejected,
+    ParticipantRecord,
+    RowError,
+    parse_participants,
+    write_participants,
+)
+from matchmaker.extensions import db
+from matchmaker.models import Event, Participant
+
+_COPIED_FIELDS = (
+    "kind", "name", "organisation", "organisation_type", "role_title", "email",
+    "country", "city", "description", "max_meetings",
+)  # fmt: skip
+
+
+@dataclass
+class ImportSummary:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    def total(self, kind: str) -> int:
+        return self.created[kind] + self.updated[kind] + self.unchanged[kind]
+
+    def describe(self) -> str:
+        officials, partners = self.total("government"), self.total("partner")
+        created = sum(self.created.values())
+        updated = sum(self.updated.values())
+        unchanged = sum(self.unchanged.values())
+        return (
+            f"{officials} officials, {partners} partners "
+            f"({created} new, {updated} updated, {unchanged} unchanged)"
+        )
+
+
+def list_participants(event: Event, kind: str | None = None) -> list[Participant]:
+    query = db.select(Participant).where(Participant.event_id == event.id)
+    if kind:
+        query = query.where(Participant.kind == kind)
+    return list(db.session.execute(query.order_by(Participant.id)).scalars())
+
+
+def import_participants(event: Event, data: bytes) -> ImportSummary:
+    """Validate the whole file against itself and the event, then upsert every row.
+
+    Raises ImportRejected, having written nothing, when any row is bad.
+    """
+    parsed = parse_participants(data)
+    if not parsed.ok:
+        raise ImportRejected(parsed.errors)
+    existing = {p.external_id: p for p in list_participants(event)}
+    errors = _event_errors(event, parsed.records, existing)
+    if errors:
+        raise ImportRejected(errors)
+    summary = ImportSummary()
+    for record in parsed.records:
+        participant = existing.get(record.id)
+        if participant is None:
+            db.session.add(_new_participant(event, record))
+            summary.created[record.kind] += 1
+        elif _apply(participant, record):
+            summary.updated[record.kind] += 1
+        else:
+            summary.unchanged[record.kind] += 1
+    db.session.flush()
+    return summary
+
+
+def _event_errors(
+    event: Event, records: list[ParticipantRecord], existing: dict[str, Participant]
+) -> list[RowError]:
+    """Rules that need the stored event: kinds never change, emails stay unique, slots exist."""
+    errors: list[RowError] = []
+    incoming = {r.id for r in records}
+    taken = {
+        p.email.casefold(): p.external_id
+        for p in existing.values()
+        if p.external_id not in incoming
+    }
+    num_slots = event.calendar().num_slots if event.days else None
+    for record in records:
+        current = existing.get(record.id)
+        if current is not None and current.kind != record.kind:
+            message = f"{record.id!r} is already a {current.kind}; the kind cannot change"
+            errors.append(RowError(record.line, "kind", message))
+        owner = taken.get(record.email.casefold())
+        if owner is not None:
+            message = f"email {record.email!r} already belongs to participant {owner!r}"
+            errors.append(RowError(record.line, "email", message))
+        bad_slots = [s for s in record.unavailable if num_slots is not None and s >= num_slots]
+        if bad_slots:
+            message = f"slot(s) {bad_slots} do not exist (the event has {num_slots} slots)"
+            errors.append(RowError(record.line, "unavailable", message))
+    return errors
+
+
+def _new_participant(event: Event, record: ParticipantRecord) -> Participant:
+    participant = Participant(event=event, external_id=record.id)
+    _apply(participant, record)
+    return participant
+
+
+def _apply(participant: Participant, record: ParticipantRecord) -> bool:
+    """Copy a record onto a participant; True when anything changed."""
+    values: dict[str, object] = {name: getattr(record, name) for name in _COPIED_FIELDS}
+    values |= {
+        "languages": list(record.languages),
+        "themes": list(record.themes),
+        "unavailable": list(record.unavailable),
+    }
+    changed = False
+    for name, value in values.items():
+        if getattr(participant, name) != value:
+            setattr(participant, name, value)
+            changed = True
+    return changed
+
+
+def export_participants(event: Event) -> str:
+    """The event's participants in the import format, in the order they were first imported."""
+    records = [_record(p) for p in list_participants(event)]
+    optional = []
+    if any(r.unavailable for r in records):
+        optional.append("unavailable")
+    if any(r.max_meetings is not None for r in records):
+        optional.append("max_meetings")
+    out = io.StringIO(newline="")
+    write_participants(records, out, optional)
+    return out.getvalue()
+
+
+def _record(participant: Participant) -> ParticipantRecord:
+    return ParticipantRecord(
+        id=participant.external_id,
+        languages=tuple(participant.languages),
+        themes=tuple(participant.themes),
+        unavailable=tuple(participant.unavailable),
+        **{name: getattr(participant, name) for name in _COPIED_FIELDS},
+    )
+
+
+def get_participant(event: Event, external_id: str) -> Participant:
+    """The event's participant with this file id (LookupError if there is none)."""
+    query = db.select(Participant).where(
+        Participant.event_id == event.id, Participant.external_id == external_id
+    )
+    participant = db.session.execute(query).scalar_one_or_none()
+    if participant is None:
+        raise LookupError(f"no participant {external_id!r} in event {event.id}")
+    return participant

@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_commands
 
-from matchmaker import create_app
+from matchmaker.app import create_app
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
 from matchmaker.services import accounts, events, participants
@@ -122,7 +122,7 @@ def _enqueue_stats(event_id: int) -> None:
 
     try:
         recompute_event_stats.apply_async((event_id,), retry=False)
-    except Exception as exc:  # noqa: BLE001 - the import itself succeeded
+    except Exception as exc:
         click.echo(f"note: figures not refreshed (broker unavailable: {exc})", err=True)
 
 

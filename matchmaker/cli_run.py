@@ -65,7 +65,7 @@ def _worker_argv(extra: tuple[str, ...]) -> list[str]:
 def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
-    from matchmaker import create_app
+    from matchmaker.app import create_app
 
     click.echo(f"serving on http://{host}:{port}/")
     serve(create_app(), host=host, port=port, threads=threads)

@@ -13,7 +13,7 @@ from typing import Any
 ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_DATABASE_URL": "SQLAlchemy URL; default a SQLite file in the instance folder",
     "MATCHMAKER_BROKER_URL": "Celery broker; default an embedded SQLite broker (no server)",
-    "MATCHMAKER_SECRET_KEY": "session signing key; default a random key kept in the instance folder",
+    "MATCHMAKER_SECRET_KEY": "session signing key; default a random key kept in the instance",
     "MATCHMAKER_EMBEDDING_MODEL": "sentence-transformers model name or path; default the "
     "bundled multilingual-e5-small",
     "MATCHMAKER_MODEL_DIR": "where the default model is built once; default instance/models",
@@ -39,7 +39,6 @@ def build_config(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": env.get("MATCHMAKER_SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "EMBEDDING_MODEL": env.get("MATCHMAKER_EMBEDDING_MODEL") or "",
         "MODEL_DIR": env.get("MATCHMAKER_MODEL_DIR") or str(instance / "models"),
         "SMTP_URL": env.get("MATCHMAKER_SMTP_URL") or "",
@@ -75,7 +74,7 @@ def celery_settings(broker_url: str, eager: bool = False) -> dict[str, Any]:
     }
 
 
-def _engine_options(database_url: str) -> dict[str, Any]:
+def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # Workers and the web server share the file: wait for locks rather than fail at once.
         return {"connect_args": {"timeout": 30}}

@@ -9,7 +9,7 @@ def __getattr__(name: str) -> Any:
     # Celery's -A looks for `app` or `celery` here; build the Flask app only when asked,
     # so that importing workers.tasks from the web app creates no second Flask app.
     if name in ("app", "celery"):
-        from matchmaker import create_app
+        from matchmaker.app import create_app
 
         return create_app().extensions["celery"]
     raise AttributeError(name)

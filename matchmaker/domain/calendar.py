@@ -38,7 +38,7 @@ class EventCalendar:
 
     @cached_property
     def slots(self) -> tuple[Slot, ...]:
-        """Every bookable slot, numbered 0..n-1 in time order; a slot touching a break is dropped."""
+        """Bookable slots, numbered 0..n-1 in time order; slots touching a break are dropped."""
         zone = ZoneInfo(self.time_zone)
         length = timedelta(minutes=self.slot_minutes)
         slots: list[Slot] = []

@@ -29,7 +29,13 @@ ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _Fail = Callable[[str, str], None]
 
 _LANGUAGE_CODES = frozenset(code for code in locale_identifiers() if len(code) == 2)
-_COUNTRY_CODES = frozenset(code for code in Locale("en").territories if re.fullmatch("[A-Z]{2}", code))
+# CLDR also lists pseudo-regions (EU, UN, ZZ "unknown", XA/XB test regions): not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+_COUNTRY_CODES = frozenset(
+    code
+    for code in Locale("en").territories
+    if re.fullmatch("[A-Z]{2}", code) and code not in _NOT_COUNTRIES
+)
 
 
 @dataclass(frozen=True)
@@ -271,4 +277,3 @@ def _field_text(record: ParticipantRecord, name: str) -> str:
     if isinstance(value, tuple):
         return ";".join(str(v) for v in value)
     return "" if value is None else str(value)
-

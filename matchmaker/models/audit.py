@@ -9,8 +9,8 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.orm import created_at, intpk, str40
 from matchmaker.models.participant import User
+from matchmaker.orm import created_at, intpk, str40
 
 JOB_STATES = ("queued", "running", "done", "failed")
 

@@ -9,8 +9,8 @@ from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.orm import created_at, intpk, str40, utcnow
 from matchmaker.models.participant import Participant, User
+from matchmaker.orm import created_at, intpk, str40, utcnow
 
 SUGGESTION_STATUSES = ("suggested", "approved", "rejected")
 REQUEST_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")

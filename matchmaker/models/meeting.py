@@ -8,8 +8,8 @@ from sqlalchemy import ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.orm import created_at, intpk, str40, utcnow
 from matchmaker.models.participant import Participant
+from matchmaker.orm import created_at, intpk, str40, utcnow
 
 MEETING_STATUSES = ("draft", "published", "cancelled", "held", "no-show")
 _LIVE = text("status != 'cancelled'")

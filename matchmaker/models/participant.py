@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.extensions import db
-from matchmaker.orm import created_at, intpk, str40, str200, utcnow
 from matchmaker.models.event import Event
+from matchmaker.orm import created_at, intpk, str40, str200, utcnow
 
 ROLES = ("organiser", "official", "partner")
 #: The account role of a participant of each kind.
@@ -57,7 +57,9 @@ class Participant(db.Model):
 
     def cap(self) -> int:
         """Meetings this participant may have: their own cap or the event's default."""
-        return self.max_meetings if self.max_meetings is not None else self.event.default_max_meetings
+        return (
+            self.max_meetings if self.max_meetings is not None else self.event.default_max_meetings
+        )
 
     def __repr__(self) -> str:
         return f"<Participant {self.external_id} {self.kind}>"

@@ -1,0 +1,82 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from matchmaker import config
+from matchmaker.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """The application: configuration, extensions, blueprints and the Celery app."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path or config.instance_path_from_env(),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.build_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+    from workers.celery_app import celery_init_app
+
+    celery_init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from matchmaker.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+def _select_locale() -> str | None:
+    """The user's saved language, else ?lang=, else the browser's, else Spanish."""
+    languages = ("es", "en", "pt")
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    from flask import session
+
+    if session.get("locale") in languages:
+        return str(session["locale"])
+    return request.accept_languages.best_match(languages) or "es"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from matchmaker.auth import bp as auth_bp
+    from matchmaker.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)

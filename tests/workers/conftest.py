@@ -1,0 +1,113 @@
+"""Real Celery workers in subprocesses, on Redis and on the embedded broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from matchmaker.config import celery_settings
+from tests.conftest import REDIS_URL, clear_database, make_app, require
+
+READY_TIMEOUT = 90
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return True
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "embedded":
+        return f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    require(redis_available(), f"Redis not reachable at {REDIS_URL}")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # our own database index: a rerun starts clean
+    return REDIS_URL
+
+
+@pytest.fixture
+def worker_app(database_url: str, broker_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The test's app, sending tasks to the same broker the workers consume from."""
+    app = make_app(database_url, tmp_path / "instance", CELERY=celery_settings(broker_url))
+    yield app
+    clear_database(app)
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process = process
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool children): a crash."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_worker(
+    database_url: str, broker_url: str, tmp_path: Path
+) -> Iterator[Callable[..., Worker]]:
+    workers: list[Worker] = []
+
+    def start(name: str = "w1", concurrency: int = 1, pool: str = "solo") -> Worker:
+        env = dict(os.environ)
+        env.update(
+            MATCHMAKER_DATABASE_URL=database_url,
+            MATCHMAKER_BROKER_URL=broker_url,
+            MATCHMAKER_INSTANCE_PATH=str(tmp_path / "instance"),
+        )
+        log = tmp_path / f"worker-{name}.log"
+        command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
+                   "--hostname", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
+                   "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        worker = Worker(process, log)
+        workers.append(worker)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while " ready." not in worker.output():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("worker did not start:\n" + worker.output()[-3000:])
+            time.sleep(0.2)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.2)

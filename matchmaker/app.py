@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import event
 
 from matchmaker import config
 from matchmaker.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -44,6 +45,9 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -57,6 +61,15 @@ def _init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL lets the web and the workers read while one of them writes; SQLite only enforces
+    foreign keys (and so ON DELETE CASCADE) when asked."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _select_locale() -> str | None:

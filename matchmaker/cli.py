@@ -130,4 +130,4 @@ def _safe_url(url: object) -> str:
     return str(getattr(url, "render_as_string", lambda hide_password: str(url))(True))
 
 
-from matchmaker import cli_run  # noqa: E402,F401  (registers demo, serve, worker, up)
+from matchmaker import cli_run, cli_scheduling  # noqa: E402,F401  (register more commands)

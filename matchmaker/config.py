@@ -20,6 +20,8 @@ ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_SMTP_URL": "smtp://user:pass@host:port for invitations; default: not sent",
     "MATCHMAKER_MAIL_FROM": "sender address of invitations",
     "MATCHMAKER_INSTANCE_PATH": "folder for the SQLite files, models and secrets",
+    "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
+    "worker that died (default 3600; longer than the longest task)",
     "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
 }
 
@@ -36,6 +38,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
     database_url = env.get("MATCHMAKER_DATABASE_URL") or f"sqlite:///{instance / 'matchmaker.db'}"
     broker_url = env.get("MATCHMAKER_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
     eager = env.get("MATCHMAKER_TASKS_EAGER", "") == "1"
+    visibility = int(env.get("MATCHMAKER_BROKER_VISIBILITY_TIMEOUT") or 3600)
     return {
         "SECRET_KEY": env.get("MATCHMAKER_SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -49,11 +52,13 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "CELERY": celery_settings(broker_url, eager),
+        "CELERY": celery_settings(broker_url, eager, visibility),
     }
 
 
-def celery_settings(broker_url: str, eager: bool = False) -> dict[str, Any]:
+def celery_settings(
+    broker_url: str, eager: bool = False, visibility_timeout: int = 3600
+) -> dict[str, Any]:
     """Celery configuration shared by the web app, the CLI and the workers."""
     return {
         "broker_url": broker_url,
@@ -69,7 +74,7 @@ def celery_settings(broker_url: str, eager: bool = False) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
         "broker_transport_options": (
-            {"visibility_timeout": 3600} if broker_url.startswith("redis") else {}
+            {"visibility_timeout": visibility_timeout} if broker_url.startswith("redis") else {}
         ),
     }
 

@@ -1,27 +1,160 @@
-"""Thin, idempotent tasks: they take ids, call services and commit."""
+"""Thin, idempotent tasks: they take ids, call services and commit.
+
+Every task is acks_late (a worker that dies mid-task leaves it to be re-delivered) and retries
+only transient database errors. Each one is safe to run twice: drafting a schedule replaces the
+drafts in one transaction, bookings are guarded by unique indexes, invitations by a stored flag.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
-from sqlalchemy.exc import OperationalError
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from celery import shared_task
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
+from matchmaker.models import Meeting
+from matchmaker.services import agendas, jobs, scheduling
 from matchmaker.services.events import EventNotFound, get_event
+from matchmaker.services.mail import MailNotConfigured
 from matchmaker.services.stats import compute_event_stats
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: A lost race for a slot: the unique indexes refused our row; look again and retry.
+BOOKING_ATTEMPTS = 8
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),  # a locked or restarting database is transient
-    retry_backoff=True,
-    max_retries=5,
-)
+
+def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Our task defaults: acks_late, no result, retries only for transient database errors."""
+    defaults: dict[str, Any] = {
+        "ignore_result": True,
+        "acks_late": True,
+        "autoretry_for": (OperationalError,),  # locked or restarting database
+        "retry_backoff": 1,
+        "retry_backoff_max": 30,
+        "retry_jitter": True,
+        "max_retries": 10,
+    }
+    return shared_task(**(defaults | options))
+
+
+def commit_with_retry(work: Callable[[], T], attempts: int = BOOKING_ATTEMPTS) -> T:
+    """Run work and commit; on a unique-index conflict roll back and run it again."""
+    for attempt in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            log.info("booking conflict, attempt %d of %d", attempt + 1, attempts)
+    raise OperationalError("booking", {}, Exception("too many booking conflicts"))
+
+
+@task()
 def recompute_event_stats(event_id: int) -> None:
-    """Recompute an event's participant figures (safe to run any number of times)."""
+    """Recompute an event's participant figures."""
     try:
         event = get_event(event_id)
     except EventNotFound:
         return  # the event was deleted meanwhile: nothing to do
     compute_event_stats(event)
     db.session.commit()
+
+
+@task()
+def schedule_event(
+    job_id: int, event_id: int, unbooked_only: bool = False, min_meetings: int = 0
+) -> None:
+    """Draft the event's schedule (all of it, or only the pairs without a meeting)."""
+    job = jobs.get_job(job_id)
+    if job is None or job.state == "done":
+        return  # re-delivered after it finished
+    jobs.start_job(job)
+    db.session.commit()
+    try:
+        report = scheduling.draft_schedule(
+            get_event(event_id),
+            unbooked_only=unbooked_only,
+            min_meetings_per_official=min_meetings,
+            progress=lambda fraction, message: jobs.report_progress(job_id, fraction, message),
+        )
+        jobs.finish_job(job, report_summary(report), format_report(report))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        raise
+    except Exception as exc:
+        db.session.rollback()
+        jobs.fail_job(job_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@task()
+def publish_event(job_id: int, event_id: int) -> None:
+    """Publish the draft meetings, then send the invitations."""
+    job = jobs.get_job(job_id)
+    if job is None or job.state == "done":
+        return
+    published = scheduling.publish_schedule(get_event(event_id))
+    jobs.finish_job(job, {"published": len(published)}, f"{len(published)} meetings published")
+    db.session.commit()
+    send_invitations.delay(event_id)
+
+
+@task()
+def send_invitations(event_id: int) -> None:
+    """Email every published meeting not yet announced; each one is marked once sent."""
+    smtp_url, sender = current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"]
+    if not smtp_url:
+        log.warning("invitations not sent: MATCHMAKER_SMTP_URL is not set")
+        return
+    for meeting_id in agendas.list_uninvited(get_event(event_id)):
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None:
+            continue
+        try:
+            agendas.send_invitation(meeting, smtp_url, sender)
+        except MailNotConfigured:
+            return
+        db.session.commit()
+
+
+@task()
+def book_approved_pair(event_id: int, government_id: int, partner_id: int) -> str:
+    """Book a late-approved pair into the best free slot (or report that none is free)."""
+    event = get_event(event_id)
+    outcome = commit_with_retry(lambda: scheduling.book_pair(event, government_id, partner_id))
+    return outcome.describe()
+
+
+@task()
+def cancel_meeting(meeting_id: int, rebook: bool = False) -> str:
+    """Cancel a meeting; with rebook, move its pair to the best other free slot."""
+
+    def work() -> str:
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None:
+            return "missing"
+        outcome = scheduling.cancel_meeting(meeting, rebook=rebook)
+        return outcome.describe() if outcome else "cancelled"
+
+    return commit_with_retry(work)
+
+
+def report_summary(report: ScheduleReport, limit: int = 50) -> dict[str, Any]:
+    """The report as JSON for the job row (long lists cut to ``limit``)."""
+    summary = dataclasses.asdict(report)
+    summary["unscheduled_count"] = len(report.unscheduled_pairs)
+    summary["unscheduled_pairs"] = [
+        {**dataclasses.asdict(pair), "reason": reason}
+        for pair, reason in report.unscheduled_pairs[:limit]
+    ]
+    summary["unserved_officials"] = [list(item) for item in report.unserved_officials[:limit]]
+    return summary

@@ -33,6 +33,7 @@ def load_demo(password: str) -> tuple[Event, list[DemoLogin]]:
         event = events.create_event(
             DEMO_EVENT_NAME,
             venue="Centro de Convenciones de Puebla",
+            day_end="13:20",
             breaks=[{"start": "11:00", "end": "11:20", "label": "Café"}],
             num_tables=12,
             default_max_meetings=8,

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
 from matchmaker.services.accounts import create_user
-from tests.conftest import make_app
+from tests.conftest import clear_database, make_app
 from tests.web.helpers import csrf_token, login
 
 
@@ -55,6 +55,7 @@ def test_login_attempts_are_rate_limited(database_url: str, tmp_path) -> None:
     app = make_app(database_url, tmp_path / "limited", RATELIMIT_ENABLED=True)
     client = app.test_client()
     statuses = [login(client, "x@example.org", "nope").status_code for _ in range(12)]
+    clear_database(app)
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
 

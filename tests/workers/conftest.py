@@ -31,6 +31,7 @@ def redis_available() -> bool:
 
 @pytest.fixture(params=["embedded", "redis"])
 def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both brokers; a test may narrow it with parametrize("broker_url", [...], indirect=True)."""
     if request.param == "embedded":
         return f"sqla+sqlite:///{tmp_path / 'broker.db'}"
     require(redis_available(), f"Redis not reachable at {REDIS_URL}")
@@ -76,12 +77,15 @@ def start_worker(
 ) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
-    def start(name: str = "w1", concurrency: int = 1, pool: str = "solo") -> Worker:
+    def start(
+        name: str = "w1", concurrency: int = 1, pool: str = "solo", **extra_env: str
+    ) -> Worker:
         env = dict(os.environ)
         env.update(
             MATCHMAKER_DATABASE_URL=database_url,
             MATCHMAKER_BROKER_URL=broker_url,
             MATCHMAKER_INSTANCE_PATH=str(tmp_path / "instance"),
+            **extra_env,
         )
         log = tmp_path / f"worker-{name}.log"
         command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
@@ -103,6 +107,24 @@ def start_worker(
     yield start
     for worker in workers:
         worker.stop()
+
+
+def queue_drained(broker_url: str) -> bool:
+    """No message waiting or unacknowledged on the broker."""
+    if broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(broker_url.removeprefix("sqla+"))
+    try:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM kombu_message WHERE visible = 1"
+            return conn.execute(sa.text(query)).scalar_one() == 0
+    finally:
+        engine.dispose()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:

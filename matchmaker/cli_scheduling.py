@@ -1,0 +1,113 @@
+"""Scheduling commands: solve an instance file, draft and publish a stored event's schedule."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from matchmaker.cli import cli, event_option, fail
+from matchmaker.domain.scheduling import format_report, load_instance, solve, write_schedule_csv
+from matchmaker.extensions import db
+from matchmaker.models import Job
+from matchmaker.services import events, jobs
+
+QUEUED_HINT_AFTER = 15.0  # seconds a job may wait before we suspect no worker is running
+
+
+@cli.command("schedule-file")
+@click.argument("instance", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--time-limit", type=float, default=None, help="safety cap in seconds")
+@click.option("--min-meetings", type=int, default=0, help="guarantee K meetings per official")
+def schedule_file_command(
+    instance: Path, out_path: Path, time_limit: float | None, min_meetings: int
+) -> None:
+    """Solve a `b2b-sched/1` instance file without a database."""
+    try:
+        problem = load_instance(instance)
+    except (ValueError, OSError) as exc:
+        fail(f"{instance}: {exc}")
+    problem.min_meetings_per_official = min_meetings
+    result = solve(problem, time_limit=time_limit)
+    with out_path.open("w", newline="", encoding="utf-8") as out:
+        write_schedule_csv(result.bookings, out)
+    click.echo(format_report(result.report))
+    click.echo(f"wrote {len(result.bookings)} meetings to {out_path}")
+
+
+@cli.command("schedule")
+@event_option
+@click.option("--unbooked-only", is_flag=True, help="keep existing meetings; book the rest")
+@click.option("--min-meetings", type=int, default=0, help="guarantee K meetings per official")
+@click.option("--inline", is_flag=True, help="run the task here instead of on a worker")
+@with_appcontext
+def schedule_command(
+    event_id: int | None, unbooked_only: bool, min_meetings: int, inline: bool
+) -> None:
+    """Draft the event's schedule through the workers, showing progress."""
+    from workers.tasks import schedule_event
+
+    event = _event(event_id)
+    job = jobs.create_job("schedule", event.id)
+    db.session.commit()
+    args = (job.id, event.id, unbooked_only, min_meetings)
+    _run(schedule_event, args, job.id, inline)
+
+
+@cli.command("publish")
+@event_option
+@click.option("--inline", is_flag=True, help="run the task here instead of on a worker")
+@with_appcontext
+def publish_command(event_id: int | None, inline: bool) -> None:
+    """Publish the draft schedule and send the invitations."""
+    from workers.tasks import publish_event
+
+    event = _event(event_id)
+    job = jobs.create_job("publish", event.id)
+    db.session.commit()
+    _run(publish_event, (job.id, event.id), job.id, inline)
+
+
+def _event(event_id: int | None):  # type: ignore[no-untyped-def]
+    try:
+        return events.get_event(event_id)
+    except events.EventNotFound as exc:
+        fail(str(exc))
+
+
+def _run(task, args: tuple[object, ...], job_id: int, inline: bool) -> None:  # type: ignore[no-untyped-def]
+    if inline:
+        task.apply(args=args)
+    else:
+        task.delay(*args)
+    job = _follow(job_id)
+    click.echo(job.message)
+    if job.state == "failed":
+        sys.exit(1)
+
+
+def _follow(job_id: int, timeout: float = 3600.0) -> Job:
+    """Show the job's progress until it ends."""
+    started = time.monotonic()
+    hinted = False
+    while True:
+        db.session.expire_all()
+        job = db.session.get_one(Job, job_id)
+        if job.state in ("done", "failed"):
+            click.echo(f"\r[{'#' * 30}] 100% {job.state}".ljust(79), err=True)
+            return job
+        waited = time.monotonic() - started
+        if job.state == "queued" and waited > QUEUED_HINT_AFTER and not hinted:
+            click.echo("\nstill queued: is a worker running? (matchmaker worker)", err=True)
+            hinted = True
+        if waited > timeout:
+            fail(f"job {job_id} did not finish in {timeout:.0f} s")
+        bar = "#" * int(job.progress * 30)
+        click.echo(
+            f"\r[{bar:<30}] {job.progress:4.0%} {job.message}"[:79].ljust(79), nl=False, err=True
+        )
+        time.sleep(0.5)

@@ -1,0 +1,48 @@
+"""Jobs: the state and progress of long tasks, for the page or command that started them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matchmaker.extensions import db
+from matchmaker.models import Job
+from matchmaker.orm import utcnow
+
+
+def create_job(kind: str, event_id: int | None) -> Job:
+    job = Job(kind=kind, event_id=event_id, state="queued")
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def get_job(job_id: int) -> Job | None:
+    return db.session.get(Job, job_id)
+
+
+def report_progress(job_id: int, fraction: float, message: str) -> None:
+    """Write progress on a connection of its own, so it is visible before the work commits."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            db.update(Job)
+            .where(Job.id == job_id)
+            .values(state="running", progress=round(fraction, 3), message=message[:500])
+        )
+
+
+def start_job(job: Job) -> None:
+    job.state, job.started_at, job.progress = "running", utcnow(), 0.0
+
+
+def finish_job(job: Job, result: dict[str, Any], message: str = "") -> None:
+    job.state, job.finished_at, job.progress = "done", utcnow(), 1.0
+    job.result, job.message = result, message
+
+
+def fail_job(job_id: int, message: str) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(
+            db.update(Job)
+            .where(Job.id == job_id)
+            .values(state="failed", finished_at=utcnow(), message=message[:500])
+        )

@@ -1,0 +1,235 @@
+"""Scheduling stored events: approved pairs -> the solver -> meeting rows.
+
+The database's unique indexes are the last line against double booking; these functions only
+flush, and the task or view that calls them commits (and retries on a lost race).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from matchmaker.domain.scheduling import (
+    ApprovedPair,
+    Attendee,
+    Booking,
+    ScheduleReport,
+    SchedulingProblem,
+    book_one,
+    solve,
+)
+from matchmaker.extensions import db
+from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant
+
+#: Meetings that hold their slot: everything but cancelled ones.
+LIVE = ("draft", "published", "held", "no-show")
+#: Meetings a full re-run may move: those that have not taken place.
+MOVABLE = ("draft", "published")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class BookingOutcome:
+    """What happened to one pair: booked now, booked before, or why not."""
+
+    status: str  # "booked", "already-booked", "no-free-slot", "not-approved"
+    meeting: Meeting | None = None
+
+    def describe(self) -> str:
+        if self.meeting is None:
+            return self.status
+        return f"{self.status}: slot {self.meeting.slot_index}, table {self.meeting.table_number}"
+
+
+def list_meetings(event: Event, statuses: tuple[str, ...] = LIVE) -> list[Meeting]:
+    query = db.select(Meeting).where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+    return list(
+        db.session.execute(query.order_by(Meeting.slot_index, Meeting.table_number)).scalars()
+    )
+
+
+def list_schedulable_pairs(event: Event) -> list[MatchSuggestion]:
+    """Approved suggestions that no organiser rule blocks."""
+    blocked = db.select(BlockedPair.id).where(
+        BlockedPair.government_id == MatchSuggestion.government_id,
+        BlockedPair.partner_id == MatchSuggestion.partner_id,
+    )
+    query = db.select(MatchSuggestion).where(
+        MatchSuggestion.event_id == event.id,
+        MatchSuggestion.status == "approved",
+        ~blocked.exists(),
+    )
+    return list(db.session.execute(query.order_by(MatchSuggestion.id)).scalars())
+
+
+def build_problem(
+    event: Event,
+    pairs: list[MatchSuggestion],
+    fixed: list[Meeting],
+    min_meetings_per_official: int = 0,
+) -> SchedulingProblem:
+    """The solver's view of the event; participants are named by their database ids."""
+    num_slots = event.calendar().num_slots
+    people = db.session.execute(
+        db.select(Participant).where(Participant.event_id == event.id)
+    ).scalars()
+    governments: dict[str, Attendee] = {}
+    partners: dict[str, Attendee] = {}
+    for person in people:
+        attendee = Attendee(
+            id=str(person.id),
+            cap=person.cap(),
+            available=frozenset(range(num_slots)) - frozenset(person.unavailable),
+        )
+        (governments if person.is_government else partners)[attendee.id] = attendee
+    fixed_pairs = {(m.government_id, m.partner_id) for m in fixed}
+    return SchedulingProblem(
+        num_slots=num_slots,
+        num_tables=event.num_tables,
+        governments=governments,
+        partners=partners,
+        pairs=[
+            ApprovedPair(str(s.government_id), str(s.partner_id), float(s.score))
+            for s in pairs
+            if (s.government_id, s.partner_id) not in fixed_pairs
+        ],
+        fixed=[
+            Booking(str(m.government_id), str(m.partner_id), m.slot_index, m.table_number)
+            for m in fixed
+        ],
+        min_meetings_per_official=min_meetings_per_official,
+    )
+
+
+def draft_schedule(
+    event: Event,
+    *,
+    unbooked_only: bool = False,
+    min_meetings_per_official: int = 0,
+    progress: Progress | None = None,
+) -> ScheduleReport:
+    """Draft meetings for the approved pairs.
+
+    A full run moves every meeting that has not taken place; ``unbooked_only`` keeps every
+    existing meeting where it is and books only the pairs that have none.
+    """
+    keep = LIVE if unbooked_only else tuple(s for s in LIVE if s not in MOVABLE)
+    fixed = list_meetings(event, keep)
+    problem = build_problem(event, list_schedulable_pairs(event), fixed, min_meetings_per_official)
+    result = solve(problem, progress=progress)
+    if not unbooked_only:
+        for meeting in list_meetings(event, MOVABLE):
+            db.session.delete(meeting)
+        db.session.flush()  # free the slots before the new rows take them
+    suggestions = _suggestions_by_pair(event)
+    for booking in result.bookings:
+        db.session.add(_meeting(event, booking, suggestions))
+    db.session.flush()
+    return result.report
+
+
+def publish_schedule(event: Event) -> list[int]:
+    """Publish every draft meeting; returns the ids of the meetings just published."""
+    drafts = list_meetings(event, ("draft",))
+    for meeting in drafts:
+        meeting.status = "published"
+    db.session.flush()
+    return [m.id for m in drafts]
+
+
+def book_pair(
+    event: Event, government_id: int, partner_id: int, avoid_slots: frozenset[int] = frozenset()
+) -> BookingOutcome:
+    """Book one approved pair into the best free slot; no other meeting moves."""
+    existing = _live_meeting(government_id, partner_id)
+    if existing is not None:
+        return BookingOutcome("already-booked", existing)
+    suggestion = _suggestion(event, government_id, partner_id)
+    if suggestion is None or suggestion.status != "approved" or _is_blocked(suggestion):
+        return BookingOutcome("not-approved")
+    problem = build_problem(event, [suggestion], list_meetings(event))
+    if avoid_slots:
+        official = problem.governments[str(government_id)]
+        problem.governments[official.id] = replace(
+            official, available=official.available - avoid_slots
+        )
+    booking = book_one(problem, problem.pairs[0])
+    if booking is None:
+        return BookingOutcome("no-free-slot")
+    meeting = _meeting(event, booking, {(government_id, partner_id): suggestion})
+    # Draft until the organiser publishes, unless the event's schedule is already out.
+    if list_meetings(event, ("published",)):
+        meeting.status = "published"
+    db.session.add(meeting)
+    db.session.flush()  # the unique indexes decide a race here
+    return BookingOutcome("booked", meeting)
+
+
+def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | None:
+    """Cancel a meeting; with ``rebook`` the pair goes to the best free slot at another time."""
+    if meeting.status == "cancelled":
+        return None
+    meeting.status = "cancelled"
+    db.session.flush()
+    if not rebook:
+        return None
+    event = meeting_event(meeting)
+    avoid = frozenset({meeting.slot_index})
+    return book_pair(event, meeting.government_id, meeting.partner_id, avoid_slots=avoid)
+
+
+def meeting_event(meeting: Meeting) -> Event:
+    return meeting_event_by_id(meeting.event_id)
+
+
+def meeting_event_by_id(event_id: int) -> Event:
+    return db.session.get_one(Event, event_id)
+
+
+def _live_meeting(government_id: int, partner_id: int) -> Meeting | None:
+    query = db.select(Meeting).where(
+        Meeting.government_id == government_id,
+        Meeting.partner_id == partner_id,
+        Meeting.status.in_(LIVE),
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _is_blocked(suggestion: MatchSuggestion) -> bool:
+    query = db.select(BlockedPair.id).where(
+        BlockedPair.government_id == suggestion.government_id,
+        BlockedPair.partner_id == suggestion.partner_id,
+    )
+    return db.session.execute(query).first() is not None
+
+
+def _suggestion(event: Event, government_id: int, partner_id: int) -> MatchSuggestion | None:
+    query = db.select(MatchSuggestion).where(
+        MatchSuggestion.event_id == event.id,
+        MatchSuggestion.government_id == government_id,
+        MatchSuggestion.partner_id == partner_id,
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _suggestions_by_pair(event: Event) -> dict[tuple[int, int], MatchSuggestion]:
+    query = db.select(MatchSuggestion).where(MatchSuggestion.event_id == event.id)
+    return {(s.government_id, s.partner_id): s for s in db.session.execute(query).scalars()}
+
+
+def _meeting(
+    event: Event, booking: Booking, suggestions: dict[tuple[int, int], MatchSuggestion]
+) -> Meeting:
+    pair = (int(booking.government_id), int(booking.partner_id))
+    suggestion = suggestions.get(pair)
+    return Meeting(
+        event_id=event.id,
+        government_id=pair[0],
+        partner_id=pair[1],
+        suggestion_id=suggestion.id if suggestion else None,
+        slot_index=booking.slot,
+        table_number=booking.table,
+        weight=suggestion.score if suggestion else 0.0,
+        status="draft",
+    )

@@ -1,0 +1,168 @@
+"""Booking with real workers: races, crashes and invitations."""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from matchmaker.extensions import db
+from matchmaker.models import Meeting
+from matchmaker.services import jobs, scheduling
+from tests.factories import approve, create_event, create_participant
+from tests.workers.conftest import queue_drained, wait_until
+from workers.tasks import book_approved_pair, publish_event, schedule_event
+
+OFFICIALS, PARTNERS = 20, 30  # 600 approved pairs
+
+
+def make_event(app: Flask) -> tuple[int, list[tuple[int, int]]]:
+    """Every pair approved, and room for all: 60 slots, a table per official."""
+    with app.app_context():
+        event = create_event(days=5, num_tables=OFFICIALS, default_max_meetings=60)
+        governments = [create_participant(event, "government") for _ in range(OFFICIALS)]
+        partners = [create_participant(event, "partner") for _ in range(PARTNERS)]
+        pairs = []
+        for g in governments:
+            for p in partners:
+                approve(event, g, p, score=random.Random(g.id * 1000 + p.id).randint(1, 100))
+                pairs.append((g.id, p.id))
+        db.session.commit()
+        return event.id, pairs
+
+
+def live_meetings(app: Flask) -> list[Meeting]:
+    with app.app_context():
+        query = db.select(Meeting).where(Meeting.status != "cancelled")
+        return list(db.session.execute(query).scalars())
+
+
+def assert_no_double_booking(meetings: list[Meeting], num_tables: int) -> None:
+    for key in (
+        lambda m: (m.government_id, m.partner_id),
+        lambda m: (m.government_id, m.slot_index),
+        lambda m: (m.partner_id, m.slot_index),
+        lambda m: (m.slot_index, m.table_number),
+    ):
+        keys = [key(m) for m in meetings]
+        assert len(keys) == len(set(keys))
+    assert all(0 <= m.table_number < num_tables for m in meetings)
+
+
+def settle(app: Flask, broker_url: str, expected: int, timeout: float) -> list[Meeting]:
+    wait_until(lambda: len(live_meetings(app)) >= expected, timeout, f"{expected} meetings")
+    wait_until(lambda: queue_drained(broker_url), 120, "the queue to drain")
+    time.sleep(2)  # let the last duplicates finish
+    return live_meetings(app)
+
+
+@pytest.mark.slow
+def test_a_thousand_racing_bookings_book_each_pair_once(
+    worker_app: Flask, start_worker, broker_url: str
+) -> None:
+    event_id, pairs = make_event(worker_app)
+    start_worker("w1", concurrency=2, pool="prefork")
+    start_worker("w2", concurrency=2, pool="prefork")
+    rng = random.Random(7)
+    requests = pairs + rng.choices(pairs, k=1000 - len(pairs))  # 400 duplicates
+    rng.shuffle(requests)
+    with worker_app.app_context():
+        for g, p in requests:
+            book_approved_pair.delay(event_id, g, p)
+    meetings = settle(worker_app, broker_url, len(pairs), timeout=600)
+    assert len(meetings) == len(pairs)
+    assert {(m.government_id, m.partner_id) for m in meetings} == set(pairs)
+    assert_no_double_booking(meetings, OFFICIALS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
+def test_a_killed_worker_loses_and_doubles_nothing(
+    worker_app: Flask, start_worker, broker_url: str
+) -> None:
+    # The embedded broker cannot re-deliver after SIGKILL (kombu's SQLAlchemy transport
+    # forgets unacknowledged messages), so this runs on Redis, as production does.
+    event_id, pairs = make_event(worker_app)
+    quick = {"MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "5"}
+    first = start_worker("doomed", concurrency=2, pool="prefork", **quick)
+    with worker_app.app_context():
+        for g, p in pairs:
+            book_approved_pair.delay(event_id, g, p)
+    wait_until(lambda: len(live_meetings(worker_app)) >= 60, 300, "some bookings")
+    first.kill()
+    booked_when_killed = len(live_meetings(worker_app))
+    assert booked_when_killed < len(pairs)
+    start_worker("rescuer", concurrency=2, pool="prefork", **quick)
+    meetings = settle(worker_app, broker_url, len(pairs), timeout=600)
+    assert len(meetings) == len(pairs)
+    assert_no_double_booking(meetings, OFFICIALS)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[str, list]]:
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port (aiosmtpd's ready check cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", received
+    finally:
+        controller.stop()
+
+
+def test_schedule_publish_and_invitations_through_workers(
+    worker_app: Flask, start_worker, smtp_sink
+) -> None:
+    import email
+
+    from icalendar import Calendar
+
+    smtp_url, received = smtp_sink
+    with worker_app.app_context():
+        event = create_event(days=1, num_tables=3, venue="Centro Expositor")
+        governments = [create_participant(event, "government") for _ in range(2)]
+        partners = [create_participant(event, "partner") for _ in range(3)]
+        for g in governments:
+            for p in partners:
+                approve(event, g, p)
+        job = jobs.create_job("schedule", event.id)
+        db.session.commit()
+        event_id, job_id = event.id, job.id
+    start_worker(MATCHMAKER_SMTP_URL=smtp_url, MATCHMAKER_MAIL_FROM="agenda@expo.example.org")
+    with worker_app.app_context():
+        schedule_event.delay(job_id, event_id)
+        wait_until(lambda: _job_state(job_id) == "done", 120, "the schedule job")
+        assert len(scheduling.list_meetings(scheduling.meeting_event_by_id(event_id))) == 6
+        publish = jobs.create_job("publish", event_id)
+        db.session.commit()
+        publish_event.delay(publish.id, event_id)
+    wait_until(lambda: len(received) == 6, 120, "six invitations")
+    message = email.message_from_bytes(received[0].content)
+    assert len(received[0].rcpt_tos) == 2
+    ics = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
+    calendar = Calendar.from_ical(ics.get_payload(decode=True))
+    vevent = calendar.walk("VEVENT")[0]
+    assert vevent.decoded("dtstart").tzinfo.key == "America/Mexico_City"
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "America/Mexico_City"
+    assert "Centro Expositor" in str(vevent["location"])
+    time.sleep(1)
+    assert len(received) == 6  # each meeting announced once
+
+
+def _job_state(job_id: int) -> str:
+    db.session.expire_all()
+    return jobs.get_job(job_id).state

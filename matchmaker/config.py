@@ -72,11 +72,17 @@ def celery_settings(
         "task_always_eager": eager,
         "task_eager_propagates": eager,
         "broker_connection_retry_on_startup": True,
-        # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
-        "broker_transport_options": (
-            {"visibility_timeout": visibility_timeout} if broker_url.startswith("redis") else {}
-        ),
+        "broker_transport_options": _transport_options(broker_url, visibility_timeout),
     }
+
+
+def _transport_options(broker_url: str, visibility_timeout: int) -> dict[str, Any]:
+    if broker_url.startswith("redis"):
+        # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
+        return {"visibility_timeout": visibility_timeout}
+    # The embedded broker is polled: the default second between polls caps a worker at a
+    # couple of tasks a second.
+    return {"polling_interval": 0.1}
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
 from matchmaker.models import Meeting
-from matchmaker.services import agendas, jobs, scheduling
+from matchmaker.services import agendas, jobs, matching, scheduling
 from matchmaker.services.events import EventNotFound, get_event
 from matchmaker.services.mail import MailNotConfigured
 from matchmaker.services.stats import compute_event_stats
@@ -158,3 +158,26 @@ def report_summary(report: ScheduleReport, limit: int = 50) -> dict[str, Any]:
     ]
     summary["unserved_officials"] = [list(item) for item in report.unserved_officials[:limit]]
     return summary
+
+
+#: Profile edits arriving within this many seconds are handled by one recomputation.
+RECOMPUTE_DELAY = 5
+
+
+@task()
+def recompute_suggestions(event_id: int) -> None:
+    """Recompute the event's suggestions if a profile changed since the last run.
+
+    Enqueued with a countdown after each edit: the first task of a burst does the work and the
+    others find nothing due, so a burst of edits costs one recomputation.
+    """
+    event = get_event(event_id)
+    if not matching.recompute_is_due(event):
+        return
+    matching.compute_suggestions(event, matching.app_embedder())
+    db.session.commit()
+
+
+def enqueue_recompute(event_id: int) -> None:
+    """Call after committing a profile change."""
+    recompute_suggestions.apply_async((event_id,), countdown=RECOMPUTE_DELAY)

@@ -11,33 +11,48 @@ KINDS: Final = (GOVERNMENT, PARTNER)
 #: slug -> label per UI language, in the order design.md lists them.
 THEMES: Final[dict[str, dict[str, str]]] = {
     "urban-planning": {
-        "es": "Planificación urbana", "en": "Urban planning", "pt": "Planejamento urbano",
+        "es": "Planificación urbana",
+        "en": "Urban planning",
+        "pt": "Planejamento urbano",
     },
     "resource-management": {
-        "es": "Gestión de recursos", "en": "Resource management", "pt": "Gestão de recursos",
+        "es": "Gestión de recursos",
+        "en": "Resource management",
+        "pt": "Gestão de recursos",
     },
     "public-services": {
-        "es": "Servicios públicos", "en": "Public services", "pt": "Serviços públicos",
+        "es": "Servicios públicos",
+        "en": "Public services",
+        "pt": "Serviços públicos",
     },
     "citizen-security": {
-        "es": "Seguridad ciudadana", "en": "Citizen security", "pt": "Segurança cidadã",
+        "es": "Seguridad ciudadana",
+        "en": "Citizen security",
+        "pt": "Segurança cidadã",
     },
     "urban-mobility": {
-        "es": "Movilidad urbana", "en": "Urban mobility", "pt": "Mobilidade urbana",
+        "es": "Movilidad urbana",
+        "en": "Urban mobility",
+        "pt": "Mobilidade urbana",
     },
     "economic-development": {
-        "es": "Desarrollo económico", "en": "Economic development",
+        "es": "Desarrollo económico",
+        "en": "Economic development",
         "pt": "Desenvolvimento econômico",
     },
     "social-inclusion": {
-        "es": "Inclusión social", "en": "Social inclusion", "pt": "Inclusão social",
+        "es": "Inclusión social",
+        "en": "Social inclusion",
+        "pt": "Inclusão social",
     },
     "environmental-sustainability": {
-        "es": "Sostenibilidad ambiental", "en": "Environmental sustainability",
+        "es": "Sostenibilidad ambiental",
+        "en": "Environmental sustainability",
         "pt": "Sustentabilidade ambiental",
     },
     "climate-adaptation": {
-        "es": "Adaptación al cambio climático", "en": "Climate adaptation",
+        "es": "Adaptación al cambio climático",
+        "en": "Climate adaptation",
         "pt": "Adaptação às mudanças climáticas",
     },
 }

@@ -33,6 +33,9 @@ class Event(db.Model):
     #: Figures recomputed by a worker after imports (counts per kind, type, theme).
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats_computed_at: Mapped[datetime | None]
+    #: A profile changed at this time: suggestions are due (a worker coalesces bursts).
+    suggestions_requested_at: Mapped[datetime | None]
+    suggestions_computed_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3ff4fadfebdd
+Revision ID: 8a0e6d7e6dde
 Revises: 
-Create Date: 2026-11-26 09:15:40.751901
+Create Date: 2026-11-26 09:40:10.984158
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3ff4fadfebdd'
+revision = '8a0e6d7e6dde'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -44,6 +44,8 @@ def upgrade():
     sa.Column('request_expiry_hours', sa.Integer(), nullable=False),
     sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('stats_computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('suggestions_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('suggestions_computed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))

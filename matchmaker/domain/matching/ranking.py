@@ -1,0 +1,230 @@
+"""Top-k suggestions in both directions, whole events or one edited profile at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from matchmaker.domain.matching.reasons import Suggestion, explain_pair
+from matchmaker.domain.matching.scoring import (
+    DEFAULT_WEIGHTS,
+    MatchIndex,
+    MatchRules,
+    Side,
+    Weights,
+    build_index,
+    one_hot,
+    row_blocks,
+    rule_cells,
+    score_block,
+    to_score,
+)
+from matchmaker.domain.matching.vectors import Profile, ProfileVectors
+from matchmaker.domain.vocabulary import GOVERNMENT
+
+# (row, col, logit) triples, grouped by whoever the list is for, best first.
+Picks = list[tuple[int, int, float]]
+
+
+def _top_k_rows(logit: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indexes and values of each row's ``k`` largest values, best first."""
+    k = min(k, logit.shape[1])
+    if k <= 0:
+        return np.zeros((len(logit), 0), np.int64), np.zeros((len(logit), 0))
+    cols = np.argpartition(-logit, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(logit, cols, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(cols, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def _row_picks(rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> list[Picks]:
+    """One list per row, dropping forbidden pairs (``-inf``)."""
+    return [
+        [(int(r), int(c), float(v)) for c, v in zip(cs, vs, strict=True) if np.isfinite(v)]
+        for r, cs, vs in zip(rows, cols, values, strict=True)
+    ]
+
+
+def _suggestions(index: MatchIndex, groups: Sequence[Picks]) -> list[Suggestion]:
+    """Reasons are worked out here, for the final picks only."""
+    out = []
+    for picks in groups:
+        for rank, (row, col, logit) in enumerate(picks, start=1):
+            reasons, components = explain_pair(index, row, col)
+            out.append(
+                Suggestion(
+                    government_id=index.governments.profiles[row].id,
+                    partner_id=index.partners.profiles[col].id,
+                    rank=rank,
+                    score=float(to_score(logit)),
+                    reasons=reasons,
+                    components=components,
+                )
+            )
+    return out
+
+
+def rank_partners(index: MatchIndex, top_k: int = 10) -> list[Suggestion]:
+    """Every official's ``top_k`` partners, best first, officials in index order."""
+    if not len(index.partners):
+        return []
+    groups: list[Picks] = []
+    for rows in row_blocks(index):
+        block = score_block(index, rows)
+        groups.extend(_row_picks(rows, *_top_k_rows(block.logit, top_k)))
+    return _suggestions(index, groups)
+
+
+def rank_officials(index: MatchIndex, top_k: int = 10) -> list[Suggestion]:
+    """Every partner's ``top_k`` officials, best first (same scores as :func:`rank_partners`)."""
+    n_par = len(index.partners)
+    k = min(top_k, len(index.governments))
+    if not n_par or not k:
+        return []
+    best = np.full((k, n_par), -np.inf)
+    best_rows = np.zeros((k, n_par), dtype=np.int64)
+    for rows in row_blocks(index):
+        # Keep a running top k per partner: memory stays at one block plus k rows.
+        values = np.vstack([best, score_block(index, rows).logit])
+        candidates = np.vstack([best_rows, np.broadcast_to(rows[:, None], (len(rows), n_par))])
+        keep, _ = _top_k_rows(values.T, k)
+        best = np.take_along_axis(values, keep.T, axis=0)
+        best_rows = np.take_along_axis(candidates, keep.T, axis=0)
+    groups = [
+        [
+            (int(r), col, float(v))
+            for r, v in zip(best_rows[:, col], best[:, col], strict=True)
+            if np.isfinite(v)
+        ]
+        for col in range(n_par)
+    ]
+    return _suggestions(index, groups)
+
+
+def rank_partners_for_officials(
+    governments: Sequence[Profile],
+    partners: Sequence[Profile],
+    gov_vectors: ProfileVectors,
+    partner_vectors: ProfileVectors,
+    rules: MatchRules,
+    top_k: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[Suggestion]:
+    """For each official, the ``top_k`` partners to meet, best first, with reasons."""
+    index = build_index(governments, partners, gov_vectors, partner_vectors, rules, weights)
+    return rank_partners(index, top_k)
+
+
+def rank_officials_for_partners(
+    governments: Sequence[Profile],
+    partners: Sequence[Profile],
+    gov_vectors: ProfileVectors,
+    partner_vectors: ProfileVectors,
+    rules: MatchRules,
+    top_k: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[Suggestion]:
+    """For each partner, the ``top_k`` officials to meet, best first, with reasons."""
+    index = build_index(governments, partners, gov_vectors, partner_vectors, rules, weights)
+    return rank_officials(index, top_k)
+
+
+def rank_for_official(index: MatchIndex, government_id: str, top_k: int = 10) -> list[Suggestion]:
+    """One official's row against every partner (after an edit: see :func:`replace_profile`)."""
+    rows = np.array([index.governments.position[government_id]])
+    block = score_block(index, rows)
+    return _suggestions(index, _row_picks(rows, *_top_k_rows(block.logit, top_k)))
+
+
+def rank_for_partner(index: MatchIndex, partner_id: str, top_k: int = 10) -> list[Suggestion]:
+    """One partner's column against every official."""
+    col = index.partners.position[partner_id]
+    block = score_block(index, np.arange(len(index.governments)), np.array([col]))
+    rows, values = _top_k_rows(block.logit.T, top_k)
+    picks = [(int(r), col, float(v)) for r, v in zip(rows[0], values[0], strict=True)]
+    return _suggestions(index, [[p for p in picks if np.isfinite(p[2])]])
+
+
+def with_rules(index: MatchIndex, rules: MatchRules) -> MatchIndex:
+    """The same index under new rules or interest (no vector is touched)."""
+    return replace(index, rules=rules, cells=rule_cells(rules, index.governments, index.partners))
+
+
+def _splice(old: ProfileVectors, row: int, new: ProfileVectors) -> ProfileVectors:
+    """``old`` with profile ``row`` replaced by (or, at ``row == len``, extended with) ``new``."""
+    start = old.offsets[row]
+    stop = old.offsets[row + 1] if row < len(old.ids) else start
+    counts = np.diff(old.offsets).tolist()
+    counts[row : row + 1] = [len(new.sentences)]
+    return ProfileVectors(
+        ids=(*old.ids[:row], *new.ids, *old.ids[row + 1 :]),
+        whole=np.vstack([old.whole[:row], new.whole, old.whole[row + 1 :]]),
+        sentences=np.vstack([old.sentences[:start], new.sentences, old.sentences[stop:]]),
+        offsets=np.cumsum([0, *counts], dtype=np.int64),
+        sentence_texts=(
+            *old.sentence_texts[:start],
+            *new.sentence_texts,
+            *old.sentence_texts[stop:],
+        ),
+        languages=(*old.languages[:row], *new.languages, *old.languages[row + 1 :]),
+    )
+
+
+def _with_columns(index: MatchIndex, profile: Profile) -> MatchIndex:
+    """Add theme or language columns the edited profile brings (zeros for everyone else)."""
+    themes = tuple(t for t in profile.themes if t not in index.theme_columns)
+    langs = tuple(x for x in dict.fromkeys(profile.languages) if x not in index.language_columns)
+    if not themes and not langs:
+        return index
+
+    def widen(side: Side) -> Side:
+        grow = lambda m, n: np.hstack([m, np.zeros((len(m), n), np.float32)])  # noqa: E731
+        return replace(
+            side, themes=grow(side.themes, len(themes)), spoken=grow(side.spoken, len(langs))
+        )
+
+    return replace(
+        index,
+        governments=widen(index.governments),
+        partners=widen(index.partners),
+        theme_columns=(*index.theme_columns, *themes),
+        language_columns=(*index.language_columns, *langs),
+    )
+
+
+def _replace_in_side(
+    side: Side, profile: Profile, vectors: ProfileVectors, index: MatchIndex
+) -> Side:
+    row = side.position.get(profile.id, len(side))
+    after = row + 1
+
+    def put(matrix: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.vstack([matrix[:row], new, matrix[after:]])
+
+    return replace(
+        side,
+        profiles=(*side.profiles[:row], profile, *side.profiles[after:]),
+        vectors=_splice(side.vectors, row, side.centring.apply(vectors)),
+        themes=put(side.themes, one_hot([profile.themes], index.theme_columns)),
+        spoken=put(side.spoken, one_hot([profile.languages], index.language_columns)),
+        position={**side.position, profile.id: row},
+    )
+
+
+def replace_profile(index: MatchIndex, profile: Profile, vectors: ProfileVectors) -> MatchIndex:
+    """The index with one profile edited (or added); ``vectors`` are its raw, uncentred vectors.
+
+    The per-language means and the score statistics are kept: one edit barely moves them, and
+    keeping them leaves every other pair's score unchanged. A full run refreshes them.
+    """
+    if vectors.ids != (profile.id,):
+        raise ValueError("vectors must hold exactly the edited profile")
+    index = _with_columns(index, profile)
+    if profile.kind == GOVERNMENT:
+        gov = _replace_in_side(index.governments, profile, vectors, index)
+        index = replace(index, governments=gov)
+    else:
+        index = replace(index, partners=_replace_in_side(index.partners, profile, vectors, index))
+    return with_rules(index, index.rules)

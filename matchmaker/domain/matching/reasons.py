@@ -1,0 +1,134 @@
+"""Why a pair was suggested: reasons with data for the web UI and short English for the CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from matchmaker.domain.matching.scoring import MatchIndex
+
+#: Quoted sentences are cut to this many characters: enough to recognise the need.
+QUOTE_CHARS = 80
+CSV_COLUMNS = ("government_id", "partner_id", "rank", "score", "reasons")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason: ``code`` for programs, ``text`` (short English) for the CSV, ``data`` so the
+    web UI can say it in the reader's language."""
+
+    code: str
+    text: str
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested meeting, ranked from the point of view of whoever it was ranked for."""
+
+    government_id: str
+    partner_id: str
+    rank: int
+    score: float
+    reasons: tuple[Reason, ...]
+    components: Mapping[str, float]
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-– ")
+    return f"{cut}…"
+
+
+def _theme_reason(shared: Sequence[str]) -> Reason | None:
+    if not shared:
+        return None
+    return Reason("themes", f"shared themes: {', '.join(shared)}", {"themes": list(shared)})
+
+
+def _similar_reason(gov_sentence: str, par_sentence: str, similarity: float) -> Reason:
+    quoted = f"«{shorten(gov_sentence)}» ~ «{shorten(par_sentence)}»"
+    data = {
+        "government_sentence": gov_sentence,
+        "partner_sentence": par_sentence,
+        "similarity": round(similarity, 3),
+    }
+    return Reason("similar", f"similar need: {quoted}", data)
+
+
+def _language_reason(gov_langs: Sequence[str], par_langs: Sequence[str]) -> Reason:
+    common = [lang for lang in gov_langs if lang in par_langs]
+    if common:
+        return Reason("language", f"common language: {', '.join(common)}", {"languages": common})
+    text = (
+        f"no common language, interpreter needed ({'/'.join(gov_langs)} vs {'/'.join(par_langs)})"
+    )
+    data = {"government_languages": list(gov_langs), "partner_languages": list(par_langs)}
+    return Reason("interpreter", text, data)
+
+
+def _interest_reason(level: int) -> Reason | None:
+    if level == 2:
+        return Reason("mutual-interest", "mutual interest")
+    if level == 1:
+        return Reason("interest", "interest expressed")
+    return None
+
+
+def explain_pair(
+    index: MatchIndex, row: int, col: int
+) -> tuple[tuple[Reason, ...], dict[str, float]]:
+    """Reasons and components of one pair (official ``row``, partner ``col`` of ``index``)."""
+    gov, par = index.governments, index.partners
+    g_profile, p_profile = gov.profiles[row], par.profiles[col]
+    sims = gov.vectors.sentences_of(row) @ par.vectors.sentences_of(col).T
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    shared = [t for t in index.theme_columns if t in g_profile.themes and t in p_profile.themes]
+    level = _interest_level(index, g_profile.id, p_profile.id)
+    reasons = (
+        _theme_reason(shared),
+        _similar_reason(
+            gov.vectors.texts_of(row)[i], par.vectors.texts_of(col)[j], float(sims[i, j])
+        ),
+        _language_reason(g_profile.languages, p_profile.languages),
+        _interest_reason(level),
+    )
+    components = {
+        "semantic": float(gov.vectors.whole[row] @ par.vectors.whole[col]),
+        "sentence": float(sims[i, j]),
+        "themes": len(shared) / max(len(set(g_profile.themes)), 1),
+        "common_language": float(bool(set(g_profile.languages) & set(p_profile.languages))),
+        "interest": float(level),
+    }
+    return tuple(r for r in reasons if r is not None), components
+
+
+def _interest_level(index: MatchIndex, government_id: str, partner_id: str) -> int:
+    kind = index.rules.interest.get((government_id, partner_id))
+    return 2 if kind == "mutual" else 1 if kind == "one-sided" else 0
+
+
+def reasons_text(reasons: Iterable[Reason]) -> str:
+    """One line: ``shared themes: …; similar need: «…» ~ «…»; common language: es``."""
+    return "; ".join(r.text for r in reasons)
+
+
+def write_match_csv(suggestions: Iterable[Suggestion], out: TextIO | str | Path) -> None:
+    """Write ``government_id,partner_id,rank,score,reasons`` rows (RFC 4180, score 2 decimals)."""
+    if isinstance(out, str | Path):
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            write_match_csv(suggestions, handle)
+        return
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for s in suggestions:
+        writer.writerow(
+            [s.government_id, s.partner_id, s.rank, f"{s.score:.2f}", reasons_text(s.reasons)]
+        )

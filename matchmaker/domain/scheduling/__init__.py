@@ -1,0 +1,32 @@
+"""The scheduling solver: approved pairs + slots + tables + constraints -> meetings.
+
+Pure domain code (no web, database or task-queue imports). The public API is re-exported here;
+the modules behind it are internal.
+"""
+
+from .io import load_instance, write_schedule_csv
+from .model import (
+    ApprovedPair,
+    Attendee,
+    Booking,
+    ScheduleReport,
+    ScheduleResult,
+    SchedulingProblem,
+)
+from .report import format_report
+from .solver import book_one, solve, upper_bound
+
+__all__ = [
+    "ApprovedPair",
+    "Attendee",
+    "Booking",
+    "ScheduleReport",
+    "ScheduleResult",
+    "SchedulingProblem",
+    "book_one",
+    "format_report",
+    "load_instance",
+    "solve",
+    "upper_bound",
+    "write_schedule_csv",
+]

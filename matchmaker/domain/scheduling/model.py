@@ -1,0 +1,74 @@
+"""The solver's vocabulary: what goes in (a problem) and what comes out (bookings and a report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A participant as the solver sees them: a meeting cap and the slots they attend."""
+
+    id: str
+    cap: int
+    available: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ApprovedPair:
+    """A government-partner pair that may meet; ``weight`` is the match score to maximise."""
+
+    government_id: str
+    partner_id: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A meeting: a pair at a slot and a table (tables are numbered ``0..num_tables-1``)."""
+
+    government_id: str
+    partner_id: str
+    slot: int
+    table: int
+
+
+@dataclass
+class SchedulingProblem:
+    """Everything the solver needs to know about one event.
+
+    ``fixed`` bookings already exist and never move; they count against caps, tables and slots.
+    ``min_meetings_per_official`` asks for at least that many meetings per official wherever
+    their approved pairs and presence allow it (it takes precedence over total weight).
+    """
+
+    num_slots: int
+    num_tables: int
+    governments: dict[str, Attendee]
+    partners: dict[str, Attendee]
+    pairs: list[ApprovedPair]
+    fixed: list[Booking] = field(default_factory=list)
+    min_meetings_per_official: int = 0
+
+
+@dataclass
+class ScheduleReport:
+    """The figures shown after every run; totals and histograms include the fixed bookings."""
+
+    total_weight: float
+    meetings: int
+    upper_bound: float
+    gap_to_bound: float
+    meetings_per_official: dict[int, int]
+    meetings_per_partner: dict[int, int]
+    unserved_officials: list[tuple[str, str]]
+    unscheduled_pairs: list[tuple[ApprovedPair, str]]
+    seconds: float
+
+
+@dataclass
+class ScheduleResult:
+    """The new bookings (fixed ones excluded), sorted by slot, table, then ids, and the report."""
+
+    bookings: list[Booking]
+    report: ScheduleReport

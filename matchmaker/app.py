@@ -90,6 +90,8 @@ def _select_locale() -> str | None:
 def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth import bp as auth_bp
     from matchmaker.main import bp as main_bp
+    from matchmaker.organiser import bp as organiser_bp
+    from matchmaker.participant import bp as participant_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
+    for blueprint in (main_bp, auth_bp, organiser_bp, participant_bp):
+        app.register_blueprint(blueprint)

@@ -15,7 +15,8 @@ from flask_migrate.cli import db as migrate_commands
 from matchmaker.app import create_app
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
-from matchmaker.services import accounts, events, participants
+from matchmaker.services import accounts, events, matching, participants
+from workers.tasks import RECOMPUTE_DELAY
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
@@ -65,13 +66,15 @@ def import_participants_command(path: Path, event_id: int | None) -> None:
     try:
         event = events.get_or_create_event(event_id)
         summary = participants.import_participants(event, data)
+        matching.request_recompute(event)
     except ImportRejected as exc:
         db.session.rollback()
         fail(exc.report())
     except events.EventNotFound as exc:
         fail(str(exc))
     db.session.commit()
-    _enqueue_stats(event.id)
+    enqueue_quietly("recompute_event_stats", event.id)
+    enqueue_quietly("recompute_suggestions", event.id, countdown=RECOMPUTE_DELAY)
     click.echo(f"imported into event {event.id} ({event.name}): {summary.describe()}")
 
 
@@ -116,14 +119,16 @@ def create_user_command(
     click.echo(f"created {user.role} account {user.email}")
 
 
-def _enqueue_stats(event_id: int) -> None:
-    """Ask a worker to refresh the figures; a missing broker must not fail the import."""
-    from workers.tasks import recompute_event_stats
+def enqueue_quietly(task_name: str, *args: object, countdown: float | None = None) -> bool:
+    """Hand work to the workers; a missing broker must not fail the command that succeeded."""
+    from workers import tasks
 
     try:
-        recompute_event_stats.apply_async((event_id,), retry=False)
-    except Exception as exc:
-        click.echo(f"note: figures not refreshed (broker unavailable: {exc})", err=True)
+        getattr(tasks, task_name).apply_async(args, countdown=countdown, retry=False)
+        return True
+    except Exception as exc:  # any broker error: the command's own work is committed
+        click.echo(f"note: {task_name} not queued (broker unavailable: {exc})", err=True)
+        return False
 
 
 def _safe_url(url: object) -> str:

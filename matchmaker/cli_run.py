@@ -12,9 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from matchmaker.cli import cli
+from matchmaker.cli import cli, enqueue_quietly
 from matchmaker.extensions import db
-from matchmaker.services import demo
+from matchmaker.services import demo, matching
 
 DEFAULT_DEMO_PASSWORD = "demo-2026"  # printed to the user; demo accounts only
 
@@ -75,6 +75,9 @@ def _load_demo_and_print(url: str | None = None) -> None:
     password = os.environ.get("MATCHMAKER_PASSWORD") or DEFAULT_DEMO_PASSWORD
     event, logins = demo.load_demo(password)
     db.session.commit()
+    if matching.recompute_is_due(event):
+        enqueue_quietly("recompute_suggestions", event.id)
+        click.echo("suggestions are being computed by the worker")
     click.echo(f"demo event {event.id}: {event.name}")
     if url:
         click.echo(f"open {url}")

@@ -174,8 +174,9 @@ def recompute_suggestions(event_id: int) -> None:
     event = get_event(event_id)
     if not matching.recompute_is_due(event):
         return
-    matching.compute_suggestions(event, matching.app_embedder())
+    run = matching.compute_suggestions(event, matching.app_embedder())
     db.session.commit()
+    log.info("recomputed suggestions for event %d: %d ranked", event_id, len(run.for_officials))
 
 
 def enqueue_recompute(event_id: int) -> None:

@@ -7,7 +7,7 @@ from importlib import resources
 
 from matchmaker.extensions import db
 from matchmaker.models import Event
-from matchmaker.services import accounts, events, participants
+from matchmaker.services import accounts, events, matching, participants
 
 DEMO_EVENT_NAME = "Smart City Expo Latam — demo"
 DEMO_ORGANISER = "organizador@demo.example.org"
@@ -40,6 +40,7 @@ def load_demo(password: str) -> tuple[Event, list[DemoLogin]]:
         )
         data = resources.files("matchmaker.demo").joinpath("participants.csv").read_bytes()
         participants.import_participants(event, data)
+        matching.request_recompute(event)  # a worker computes the suggestions
     logins = [DemoLogin("organiser", DEMO_ORGANISER)]
     if accounts.get_user_by_email(DEMO_ORGANISER) is None:
         accounts.create_user(DEMO_ORGANISER, password, "organiser")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -100,28 +98,6 @@ def test_a_killed_worker_loses_and_doubles_nothing(
     meetings = settle(worker_app, broker_url, len(pairs), timeout=600)
     assert len(meetings) == len(pairs)
     assert_no_double_booking(meetings, OFFICIALS)
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[str, list]]:
-    from aiosmtpd.controller import Controller
-
-    received: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port (aiosmtpd's ready check cannot use port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", received
-    finally:
-        controller.stop()
 
 
 def test_schedule_publish_and_invitations_through_workers(

@@ -80,9 +80,8 @@ def _transport_options(broker_url: str, visibility_timeout: int) -> dict[str, An
     if broker_url.startswith("redis"):
         # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
         return {"visibility_timeout": visibility_timeout}
-    # The embedded broker is polled: the default second between polls caps a worker at a
-    # couple of tasks a second.
-    return {"polling_interval": 0.1}
+    # kombu's SQLAlchemy transport hands every option to create_engine: pass none.
+    return {}
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

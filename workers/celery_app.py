@@ -16,6 +16,8 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    if app.config["CELERY"]["broker_url"].startswith("sqla+"):
+        _poll_embedded_broker_often()
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
@@ -23,3 +25,13 @@ def celery_init_app(app: Flask) -> Celery:
     import workers.tasks  # noqa: F401  (registers the shared tasks)
 
     return celery_app
+
+
+def _poll_embedded_broker_often() -> None:
+    """The embedded broker is polled, by default once a second when idle, which caps a worker
+    at about a task a second. kombu reads the interval from the transport options, but its
+    SQLAlchemy transport also passes those options to create_engine, which refuses them; so
+    the interval is set on the transport class."""
+    from kombu.transport import sqlalchemy
+
+    sqlalchemy.Transport.polling_interval = 0.1

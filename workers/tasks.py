@@ -165,16 +165,28 @@ RECOMPUTE_DELAY = 5
 
 
 @task()
-def recompute_suggestions(event_id: int) -> None:
+def recompute_suggestions(event_id: int, job_id: int | None = None) -> None:
     """Recompute the event's suggestions if a profile changed since the last run.
 
     Enqueued with a countdown after each edit: the first task of a burst does the work and the
-    others find nothing due, so a burst of edits costs one recomputation.
+    others find nothing due, so a burst of edits costs one recomputation. With a job (an
+    organiser asked), it always runs and reports its progress there.
     """
     event = get_event(event_id)
-    if not matching.recompute_is_due(event):
+    job = jobs.get_job(job_id) if job_id is not None else None
+    if job is not None and job.state == "done":
         return
-    run = matching.compute_suggestions(event, matching.app_embedder())
+    if job is None and not matching.recompute_is_due(event):
+        return
+    progress = None
+    if job is not None:
+        jobs.start_job(job)
+        db.session.commit()
+        progress = lambda fraction, message: jobs.report_progress(job.id, fraction, message)  # noqa: E731
+    run = matching.compute_suggestions(event, matching.app_embedder(), progress=progress)
+    if job is not None:
+        officials = len({s.government_id for s in run.for_officials})
+        jobs.finish_job(job, {"officials": officials}, f"suggestions for {officials} officials")
     db.session.commit()
     log.info("recomputed suggestions for event %d: %d ranked", event_id, len(run.for_officials))
 

@@ -127,3 +127,21 @@ def test_interest_raises_a_pair_and_mutual_interest_more(sample_event, e5: Embed
     db.session.flush()
     mutual = score_now()
     assert low.score < one_sided < mutual
+
+
+def test_recompute_task_reports_progress_on_its_job(app_ctx, e5: Embedder) -> None:  # type: ignore[no-untyped-def]
+    from matchmaker.services import jobs
+    from tests.factories import create_event, create_participant
+    from workers.tasks import recompute_suggestions
+
+    event = create_event()
+    create_participant(event, "government", description="Fugas de agua en la red antigua.")
+    create_participant(event, "partner", description="Acoustic leak detection for water pipes.")
+    job = jobs.create_job("suggestions", event.id)
+    db.session.commit()
+    recompute_suggestions.apply(args=(event.id, job.id))
+    db.session.rollback()  # end our read transaction: SQLite would keep showing its snapshot
+    finished = jobs.get_job(job.id)
+    assert finished.state == "done" and finished.progress == 1.0
+    assert finished.message == "suggestions for 1 officials"
+    assert db.session.execute(db.select(db.func.count()).select_from(MatchSuggestion)).scalar_one() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -15,6 +16,7 @@ from flask_migrate.cli import db as migrate_commands
 from matchmaker.app import create_app
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
+from matchmaker.models import Event
 from matchmaker.services import accounts, events, matching, participants
 from workers.tasks import RECOMPUTE_DELAY
 
@@ -33,10 +35,18 @@ def main() -> None:
     cli.main(prog_name="matchmaker")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Bad input: a clear message on stderr and exit status 1, never a traceback."""
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def load_event(event_id: int | None) -> Event:
+    """The chosen event, or the only one; a clear error when there is none."""
+    try:
+        return events.get_event(event_id)
+    except events.EventNotFound as exc:
+        fail(str(exc))
 
 
 def event_option(function):  # type: ignore[no-untyped-def]
@@ -84,10 +94,7 @@ def import_participants_command(path: Path, event_id: int | None) -> None:
 @with_appcontext
 def export_participants_command(path: Path, event_id: int | None) -> None:
     """Write the event's participants back in the import format."""
-    try:
-        event = events.get_event(event_id)
-    except events.EventNotFound as exc:
-        fail(str(exc))
+    event = load_event(event_id)
     text = participants.export_participants(event)
     path.write_text(text, encoding="utf-8", newline="")
     count = len(participants.list_participants(event))
@@ -110,7 +117,7 @@ def create_user_command(
     participant = None
     try:
         if participant_id:
-            participant = participants.get_participant(events.get_event(event_id), participant_id)
+            participant = participants.get_participant(load_event(event_id), participant_id)
         user = accounts.create_user(email, password, role, participant)
     except (accounts.AccountError, events.EventNotFound, LookupError) as exc:
         db.session.rollback()

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from matchmaker.cli import cli, event_option, fail
+from matchmaker.cli import cli, event_option, load_event
 from matchmaker.domain.matching import write_match_csv
 from matchmaker.extensions import db
-from matchmaker.services import decisions, events, matching
+from matchmaker.services import decisions, matching
 
 
 @cli.command("match")
@@ -21,10 +21,7 @@ from matchmaker.services import decisions, events, matching
 @with_appcontext
 def match_command(top_k: int, out_path: Path | None, event_id: int | None) -> None:
     """Score every government-partner pair; store suggestions; write each official's top K."""
-    try:
-        event = events.get_event(event_id)
-    except events.EventNotFound as exc:
-        fail(str(exc))
+    event = load_event(event_id)
     with click.progressbar(length=1000, label="matching", file=sys.stderr) as bar:
 
         def progress(fraction: float, message: str) -> None:
@@ -50,10 +47,7 @@ def match_command(top_k: int, out_path: Path | None, event_id: int | None) -> No
 @with_appcontext
 def approve_command(min_score: float, event_id: int | None) -> None:
     """Approve every undecided suggestion at or above a score (recorded in the audit log)."""
-    try:
-        event = events.get_event(event_id)
-    except events.EventNotFound as exc:
-        fail(str(exc))
+    event = load_event(event_id)
     count = decisions.approve_above(event, min_score, actor=None)
     db.session.commit()
     click.echo(f"approved {count} suggestions scoring {min_score:g} or more")

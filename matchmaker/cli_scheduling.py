@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from matchmaker.cli import cli, event_option, fail
+from matchmaker.cli import cli, event_option, fail, load_event
 from matchmaker.domain.scheduling import format_report, load_instance, solve, write_schedule_csv
 from matchmaker.extensions import db
 from matchmaker.models import Job
-from matchmaker.services import events, jobs
+from matchmaker.services import jobs
 
 QUEUED_HINT_AFTER = 15.0  # seconds a job may wait before we suspect no worker is running
 
@@ -51,7 +51,7 @@ def schedule_command(
     """Draft the event's schedule through the workers, showing progress."""
     from workers.tasks import schedule_event
 
-    event = _event(event_id)
+    event = load_event(event_id)
     job = jobs.create_job("schedule", event.id)
     db.session.commit()
     args = (job.id, event.id, unbooked_only, min_meetings)
@@ -66,17 +66,10 @@ def publish_command(event_id: int | None, inline: bool) -> None:
     """Publish the draft schedule and send the invitations."""
     from workers.tasks import publish_event
 
-    event = _event(event_id)
+    event = load_event(event_id)
     job = jobs.create_job("publish", event.id)
     db.session.commit()
     _run(publish_event, (job.id, event.id), job.id, inline)
-
-
-def _event(event_id: int | None):  # type: ignore[no-untyped-def]
-    try:
-        return events.get_event(event_id)
-    except events.EventNotFound as exc:
-        fail(str(exc))
 
 
 def _run(task, args: tuple[object, ...], job_id: int, inline: bool) -> None:  # type: ignore[no-untyped-def]

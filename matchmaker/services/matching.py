@@ -19,9 +19,10 @@ from matchmaker.domain.matching import (
     MatchRules,
     Profile,
     Suggestion,
+    build_index,
     embed_profiles,
-    rank_officials_for_partners,
-    rank_partners_for_officials,
+    rank_officials,
+    rank_partners,
 )
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -103,9 +104,9 @@ def rank_event(
     partner_vectors = embed_profiles(embedder, partners, cache, "passage", _sub(report, 0.4, 0.8))
     report(0.8, "ranking")
     rules = match_rules(event, people)
-    args = (governments, partners, gov_vectors, partner_vectors, rules)
-    for_officials = rank_partners_for_officials(*args, top_k=top_k)
-    for_partners = rank_officials_for_partners(*args, top_k=top_k)
+    index = build_index(governments, partners, gov_vectors, partner_vectors, rules)
+    for_officials = rank_partners(index, top_k)
+    for_partners = rank_officials(index, top_k)
     report(1.0, "ranked")
     return MatchRun(for_officials, for_partners, people)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -73,7 +73,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _select_locale() -> str | None:
-    """The user's saved language, else ?lang=, else the browser's, else Spanish."""
+    """?lang=, else the user's saved language, else the session's, else the browser's, else es."""
+    if not has_request_context():
+        return None  # workers and commands: the default locale
     languages = ("es", "en", "pt")
     chosen = request.args.get("lang")
     if chosen in languages:

@@ -20,6 +20,7 @@ ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_SMTP_URL": "smtp://user:pass@host:port for invitations; default: not sent",
     "MATCHMAKER_MAIL_FROM": "sender address of invitations",
     "MATCHMAKER_INSTANCE_PATH": "folder for the SQLite files, models and secrets",
+    "MATCHMAKER_TASK_QUEUE": "the queue tasks go to and workers consume (default celery)",
     "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
     "worker that died (default 3600; longer than the longest task)",
     "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
@@ -39,6 +40,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
     broker_url = env.get("MATCHMAKER_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
     eager = env.get("MATCHMAKER_TASKS_EAGER", "") == "1"
     visibility = int(env.get("MATCHMAKER_BROKER_VISIBILITY_TIMEOUT") or 3600)
+    queue = env.get("MATCHMAKER_TASK_QUEUE") or "celery"
     return {
         "SECRET_KEY": env.get("MATCHMAKER_SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -52,16 +54,18 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "CELERY": celery_settings(broker_url, eager, visibility),
+        "CELERY": celery_settings(broker_url, eager, visibility, queue),
     }
 
 
 def celery_settings(
-    broker_url: str, eager: bool = False, visibility_timeout: int = 3600
+    broker_url: str, eager: bool = False, visibility_timeout: int = 3600, queue: str = "celery"
 ) -> dict[str, Any]:
     """Celery configuration shared by the web app, the CLI and the workers."""
     return {
         "broker_url": broker_url,
+        # Workers consume this queue; deployments (and test runs) sharing a broker set their own.
+        "task_default_queue": queue,
         # Results live in our own tables (jobs, meetings), not in a result backend.
         "task_ignore_result": True,
         "result_backend": None,
@@ -79,7 +83,12 @@ def celery_settings(
 def _transport_options(broker_url: str, visibility_timeout: int) -> dict[str, Any]:
     if broker_url.startswith("redis"):
         # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
-        return {"visibility_timeout": visibility_timeout}
+        # A worker killed while restoring holds the restore lock until it expires: keep that
+        # no longer than the visibility timeout, or re-delivery waits for the lock instead.
+        return {
+            "visibility_timeout": visibility_timeout,
+            "unacked_mutex_expire": min(300, visibility_timeout),
+        }
     # kombu's SQLAlchemy transport hands every option to create_engine: pass none.
     return {}
 

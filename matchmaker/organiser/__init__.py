@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-
-from matchmaker.auth.access import organiser_required
+from flask import Blueprint
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
+# The views register their routes on bp when imported.
+from matchmaker.organiser import (  # noqa: E402
+    views_event,
+    views_exports,
+    views_matches,
+    views_schedule,
+)
 
-@bp.route("/")
-@organiser_required
-def index() -> str:
-    return render_template("organiser/index.html")
+__all__ = ["bp", "views_event", "views_exports", "views_matches", "views_schedule"]

@@ -1,15 +1,68 @@
-"""The officials' and partners' area: profile, suggestions, requests, agenda."""
+"""The officials' and partners' area: profile, suggestions, requests, agenda.
+
+Every route is ``@participant_required`` and only ever loads objects through the logged-in
+participant, so someone else's request, meeting or agenda answers 404.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 
 from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.models import Event
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
+log = logging.getLogger(__name__)
+
+
+def locale() -> str:
+    return str(get_locale() or "es")
+
+
+def local_time(event: Event, moment: datetime) -> str:
+    """A stored UTC time as the event's wall-clock time (e.g. 12/03/2027 10:40)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(ZoneInfo(event.time_zone)):%d/%m/%Y %H:%M}"
+
+
+def enqueue_recompute(event_id: int) -> None:
+    """After the commit: suggestions are recomputed by a worker (coalesced). A broker that is
+    down must not fail a change that is already saved; the next edit or import asks again."""
+    from workers import tasks
+
+    try:
+        tasks.enqueue_recompute(event_id)
+    except Exception:  # any broker error
+        log.warning("suggestions recompute not queued for event %s", event_id, exc_info=True)
 
 
 @bp.route("/")
 @participant_required
 def index() -> str:
-    return render_template("participant/index.html", participant=current_participant())
+    from matchmaker.services.agendas import participant_agenda
+    from matchmaker.services.requests import effective_status, list_incoming
+
+    participant = current_participant()
+    waiting = [r for r in list_incoming(participant) if effective_status(r) == "pending"]
+    meetings = participant_agenda(participant, ("published",))
+    return render_template(
+        "participant/index.html",
+        participant=participant,
+        waiting=len(waiting),
+        meetings=len(meetings),
+    )
+
+
+from matchmaker.participant import (  # noqa: E402  (the routes register on bp)
+    views_agenda,
+    views_profile,
+    views_requests,
+    views_suggestions,
+)
+
+__all__ = ["bp", "views_agenda", "views_profile", "views_requests", "views_suggestions"]

@@ -2,38 +2,191 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from matchmaker.extensions import db
-from matchmaker.models import Event, MatchSuggestion, User
+from matchmaker.models import BlockedPair, Event, MatchSuggestion, Participant, User
 from matchmaker.orm import utcnow
 from matchmaker.services import audit
 
+DECISIONS = ("approved", "rejected", "suggested")
+#: The weight of a pair added by hand when the organiser gives none: a strong suggestion.
+MANUAL_SCORE = 80.0
+
+
+class DecisionError(ValueError):
+    """A decision the rules refuse (a blocked pair, a pair of the wrong kinds...)."""
+
+
+class PairBlocked(DecisionError):
+    pass
+
+
+def blocked_pairs(event: Event) -> set[tuple[int, int]]:
+    """The event's blocked (government id, partner id) pairs."""
+    query = db.select(BlockedPair.government_id, BlockedPair.partner_id).where(
+        BlockedPair.event_id == event.id
+    )
+    return {(g, p) for g, p in db.session.execute(query).all()}
+
+
+def get_block(government_id: int, partner_id: int) -> BlockedPair | None:
+    query = db.select(BlockedPair).where(
+        BlockedPair.government_id == government_id, BlockedPair.partner_id == partner_id
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
 
 def decide(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:
-    """Approve or reject one suggestion."""
-    if status not in ("approved", "rejected", "suggested"):
+    """Approve, reject or reopen one suggestion; a blocked pair cannot be approved."""
+    if status not in DECISIONS:
         raise ValueError(f"unknown decision {status!r}")
+    if status == "approved" and get_block(suggestion.government_id, suggestion.partner_id):
+        raise PairBlocked(f"suggestion {suggestion.id} is a blocked pair")
     previous = suggestion.status
-    suggestion.status = status
-    suggestion.decided_by_id = actor.id if actor is not None else None
-    suggestion.decided_at = utcnow()
+    _set_status(suggestion, status, actor)
     audit.record(f"suggestion.{status}", actor=actor, event_id=suggestion.event_id,
                  target=suggestion, previous=previous, score=suggestion.score)  # fmt: skip
     db.session.flush()
 
 
+def decide_many(
+    event: Event, suggestion_ids: Iterable[int], status: str, actor: User | None
+) -> tuple[int, int]:
+    """Decide a selection of the event's suggestions; returns (decided, skipped as blocked)."""
+    ids = sorted(set(suggestion_ids))
+    if not ids:
+        return 0, 0
+    query = db.select(MatchSuggestion).where(
+        MatchSuggestion.event_id == event.id, MatchSuggestion.id.in_(ids)
+    )
+    decided = skipped = 0
+    for suggestion in db.session.execute(query.order_by(MatchSuggestion.id)).scalars():
+        try:
+            decide(suggestion, status, actor)
+        except PairBlocked:
+            skipped += 1
+        else:
+            decided += 1
+    return decided, skipped
+
+
 def approve_above(event: Event, min_score: float, actor: User | None) -> int:
-    """Approve every undecided suggestion scoring at least ``min_score``; returns how many."""
+    """Approve every undecided, unblocked suggestion scoring at least ``min_score``."""
+    blocked = blocked_pairs(event)
     query = db.select(MatchSuggestion).where(
         MatchSuggestion.event_id == event.id,
         MatchSuggestion.status == "suggested",
         MatchSuggestion.score >= min_score,
     )
-    suggestions = list(db.session.execute(query).scalars())
+    suggestions = [
+        s
+        for s in db.session.execute(query).scalars()
+        if (s.government_id, s.partner_id) not in blocked
+    ]
     for suggestion in suggestions:
-        suggestion.status = "approved"
-        suggestion.decided_by_id = actor.id if actor is not None else None
-        suggestion.decided_at = utcnow()
+        _set_status(suggestion, "approved", actor)
     audit.record("suggestions.approved-above", actor=actor, event_id=event.id,
-                 min_score=min_score, count=len(suggestions))  # fmt: skip
+                 min_score=min_score, count=len(suggestions),
+                 suggestion_ids=[s.id for s in suggestions])  # fmt: skip
     db.session.flush()
     return len(suggestions)
+
+
+def add_pair(
+    event: Event,
+    government: Participant,
+    partner: Participant,
+    actor: User | None,
+    score: float | None = None,
+) -> MatchSuggestion:
+    """Approve a pair chosen by hand (source "manual"); an existing suggestion is approved."""
+    _check_pair(event, government, partner)
+    if get_block(government.id, partner.id):
+        raise PairBlocked(f"{government.external_id}–{partner.external_id} is blocked")
+    suggestion = db.session.execute(
+        db.select(MatchSuggestion).where(
+            MatchSuggestion.event_id == event.id,
+            MatchSuggestion.government_id == government.id,
+            MatchSuggestion.partner_id == partner.id,
+        )
+    ).scalar_one_or_none()
+    if suggestion is None:
+        suggestion = MatchSuggestion(
+            event_id=event.id,
+            government_id=government.id,
+            partner_id=partner.id,
+            score=MANUAL_SCORE if score is None else score,
+            source="manual",
+            reasons=[{"code": "manual", "text": "added by an organiser", "data": {}}],
+        )
+        db.session.add(suggestion)
+        db.session.flush()
+    elif score is not None:
+        suggestion.score = score
+    previous = suggestion.status
+    _set_status(suggestion, "approved", actor)
+    audit.record("suggestion.added", actor=actor, event_id=event.id, target=suggestion,
+                 previous=previous, score=suggestion.score, source=suggestion.source,
+                 government=government.external_id, partner=partner.external_id)  # fmt: skip
+    db.session.flush()
+    return suggestion
+
+
+def block_pair(
+    event: Event, government: Participant, partner: Participant, reason: str, actor: User | None
+) -> BlockedPair:
+    """Forbid a pair for good: it is never suggested, approved or scheduled again.
+
+    Its suggestion, if any, is rejected. A meeting already booked is left to the organiser
+    (cancelling it is a separate, visible decision).
+    """
+    _check_pair(event, government, partner)
+    block = get_block(government.id, partner.id)
+    if block is None:
+        block = BlockedPair(
+            event_id=event.id,
+            government_id=government.id,
+            partner_id=partner.id,
+            reason=reason,
+            created_by_id=actor.id if actor is not None else None,
+        )
+        db.session.add(block)
+    else:
+        block.reason = reason
+    db.session.flush()
+    suggestion = db.session.execute(
+        db.select(MatchSuggestion).where(
+            MatchSuggestion.event_id == event.id,
+            MatchSuggestion.government_id == government.id,
+            MatchSuggestion.partner_id == partner.id,
+        )
+    ).scalar_one_or_none()
+    if suggestion is not None and suggestion.status != "rejected":
+        _set_status(suggestion, "rejected", actor)
+    audit.record("pair.blocked", actor=actor, event_id=event.id, target=block, reason=reason,
+                 government=government.external_id, partner=partner.external_id)  # fmt: skip
+    db.session.flush()
+    return block
+
+
+def unblock_pair(block: BlockedPair, actor: User | None) -> None:
+    """Lift a block; the pair's suggestion stays rejected until someone decides again."""
+    audit.record("pair.unblocked", actor=actor, event_id=block.event_id, target=block,
+                 government_id=block.government_id, partner_id=block.partner_id,
+                 reason=block.reason)  # fmt: skip
+    db.session.delete(block)
+    db.session.flush()
+
+
+def _check_pair(event: Event, government: Participant, partner: Participant) -> None:
+    if government.event_id != event.id or partner.event_id != event.id:
+        raise DecisionError("both participants must belong to the event")
+    if not government.is_government or partner.is_government:
+        raise DecisionError("a pair is one official and one partner")
+
+
+def _set_status(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:
+    suggestion.status = status
+    suggestion.decided_by_id = actor.id if actor is not None else None
+    suggestion.decided_at = utcnow()

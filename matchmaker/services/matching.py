@@ -185,7 +185,10 @@ def compute_suggestions(
     event: Event, embedder: Embedder, top_k: int = 10, progress: Progress | None = None
 ) -> MatchRun:
     """Rank and store: what the CLI, the web and the workers all run."""
+    from matchmaker.services.requests import expire_requests
+
     started = utcnow()
+    expire_requests(event.id)  # an overdue request no longer counts as interest
     run = rank_event(event, embedder, top_k, progress)
     store_suggestions(event, run, as_of=started)
     return run

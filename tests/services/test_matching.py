@@ -144,4 +144,7 @@ def test_recompute_task_reports_progress_on_its_job(app_ctx, e5: Embedder) -> No
     finished = jobs.get_job(job.id)
     assert finished.state == "done" and finished.progress == 1.0
     assert finished.message == "suggestions for 1 officials"
-    assert db.session.execute(db.select(db.func.count()).select_from(MatchSuggestion)).scalar_one() == 1
+    assert (
+        db.session.execute(db.select(db.func.count()).select_from(MatchSuggestion)).scalar_one()
+        == 1
+    )

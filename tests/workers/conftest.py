@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,22 +32,32 @@ def redis_available() -> bool:
         return False
 
 
+@pytest.fixture
+def task_queue() -> str:
+    """A queue of the test's own: runs sharing the Redis database never take each other's tasks."""
+    return f"matchmaker-test-{uuid.uuid4().hex[:12]}"
+
+
 @pytest.fixture(params=["embedded", "redis"])
-def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def broker_url(request: pytest.FixtureRequest, tmp_path: Path, task_queue: str) -> Iterator[str]:
     """Both brokers; a test may narrow it with parametrize("broker_url", [...], indirect=True)."""
     if request.param == "embedded":
-        return f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+        yield f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+        return
     require(redis_available(), f"Redis not reachable at {REDIS_URL}")
+    yield REDIS_URL
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()  # our own database index: a rerun starts clean
-    return REDIS_URL
+    redis.Redis.from_url(REDIS_URL).delete(task_queue)  # leave the database as we found it
 
 
 @pytest.fixture
-def worker_app(database_url: str, broker_url: str, tmp_path: Path) -> Iterator[Flask]:
+def worker_app(
+    database_url: str, broker_url: str, task_queue: str, tmp_path: Path
+) -> Iterator[Flask]:
     """The test's app, sending tasks to the same broker the workers consume from."""
-    app = make_app(database_url, tmp_path / "instance", CELERY=celery_settings(broker_url))
+    settings = celery_settings(broker_url, queue=task_queue)
+    app = make_app(database_url, tmp_path / "instance", CELERY=settings)
     yield app
     clear_database(app)
 
@@ -74,7 +86,7 @@ class Worker:
 
 @pytest.fixture
 def start_worker(
-    database_url: str, broker_url: str, tmp_path: Path
+    database_url: str, broker_url: str, task_queue: str, tmp_path: Path
 ) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
@@ -85,6 +97,7 @@ def start_worker(
         env.update(
             MATCHMAKER_DATABASE_URL=database_url,
             MATCHMAKER_BROKER_URL=broker_url,
+            MATCHMAKER_TASK_QUEUE=task_queue,
             MATCHMAKER_INSTANCE_PATH=str(tmp_path / "instance"),
             **extra_env,
         )
@@ -110,13 +123,15 @@ def start_worker(
         worker.stop()
 
 
-def queue_drained(broker_url: str) -> bool:
-    """No message waiting or unacknowledged on the broker."""
+def queue_drained(broker_url: str, queue: str) -> bool:
+    """No message of ours waiting or unacknowledged on the broker."""
     if broker_url.startswith("redis"):
         import redis
 
         client = redis.Redis.from_url(broker_url)
-        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+        # Unacknowledged messages of every queue share one hash: [payload, exchange, queue].
+        unacked = (json.loads(value)[2] for value in client.hvals("unacked"))
+        return client.llen(queue) == 0 and queue not in set(unacked)
     import sqlalchemy as sa
 
     engine = sa.create_engine(broker_url.removeprefix("sqla+"))

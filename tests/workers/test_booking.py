@@ -51,16 +51,16 @@ def assert_no_double_booking(meetings: list[Meeting], num_tables: int) -> None:
     assert all(0 <= m.table_number < num_tables for m in meetings)
 
 
-def settle(app: Flask, broker_url: str, expected: int, timeout: float) -> list[Meeting]:
+def settle(app: Flask, broker_url: str, queue: str, expected: int, timeout: float) -> list[Meeting]:
     wait_until(lambda: len(live_meetings(app)) >= expected, timeout, f"{expected} meetings")
-    wait_until(lambda: queue_drained(broker_url), 120, "the queue to drain")
+    wait_until(lambda: queue_drained(broker_url, queue), 120, "the queue to drain")
     time.sleep(2)  # let the last duplicates finish
     return live_meetings(app)
 
 
 @pytest.mark.slow
 def test_a_thousand_racing_bookings_book_each_pair_once(
-    worker_app: Flask, start_worker, broker_url: str
+    worker_app: Flask, start_worker, broker_url: str, task_queue: str
 ) -> None:
     event_id, pairs = make_event(worker_app)
     start_worker("w1", concurrency=2, pool="prefork")
@@ -71,7 +71,7 @@ def test_a_thousand_racing_bookings_book_each_pair_once(
     with worker_app.app_context():
         for g, p in requests:
             book_approved_pair.delay(event_id, g, p)
-    meetings = settle(worker_app, broker_url, len(pairs), timeout=600)
+    meetings = settle(worker_app, broker_url, task_queue, len(pairs), timeout=600)
     assert len(meetings) == len(pairs)
     assert {(m.government_id, m.partner_id) for m in meetings} == set(pairs)
     assert_no_double_booking(meetings, OFFICIALS)
@@ -80,7 +80,7 @@ def test_a_thousand_racing_bookings_book_each_pair_once(
 @pytest.mark.slow
 @pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
 def test_a_killed_worker_loses_and_doubles_nothing(
-    worker_app: Flask, start_worker, broker_url: str
+    worker_app: Flask, start_worker, broker_url: str, task_queue: str
 ) -> None:
     # The embedded broker cannot re-deliver after SIGKILL (kombu's SQLAlchemy transport
     # forgets unacknowledged messages), so this runs on Redis, as production does.
@@ -95,7 +95,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(
     booked_when_killed = len(live_meetings(worker_app))
     assert booked_when_killed < len(pairs)
     start_worker("rescuer", concurrency=2, pool="prefork", **quick)
-    meetings = settle(worker_app, broker_url, len(pairs), timeout=600)
+    meetings = settle(worker_app, broker_url, task_queue, len(pairs), timeout=600)
     assert len(meetings) == len(pairs)
     assert_no_double_booking(meetings, OFFICIALS)
 

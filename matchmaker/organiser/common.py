@@ -1,0 +1,109 @@
+"""What every organiser view needs: the chosen event, the acting user, local times, labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from matchmaker.domain.vocabulary import theme_label
+from matchmaker.models import Event, User
+from matchmaker.organiser import bp
+from matchmaker.services.events import EventNotFound, get_event
+
+SESSION_KEY = "organiser_event_id"
+
+
+def current_event() -> Event:
+    """``?event=ID`` (remembered in the session), else the remembered one, else the only one."""
+    chosen = request.args.get("event", type=int)
+    if chosen is not None:
+        event = get_event(chosen)
+        session[SESSION_KEY] = event.id
+        return event
+    remembered = session.get(SESSION_KEY)
+    if remembered is not None:
+        try:
+            return get_event(int(remembered))
+        except EventNotFound:
+            session.pop(SESSION_KEY, None)
+    return get_event()
+
+
+def actor() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def locale() -> str:
+    return str(get_locale() or "es")
+
+
+def local_time(moment: datetime | None, event: Event | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the event's time zone (SQLite returns naive UTC datetimes)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = ZoneInfo(event.time_zone) if event is not None else UTC
+    return moment.astimezone(zone).strftime(fmt)
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """A suggestion's stored reason in the reader's language."""
+    code, data = reason.get("code"), reason.get("data") or {}
+    if code == "themes":
+        labels = ", ".join(theme_label(t, locale()) for t in data.get("themes", []))
+        return _("Temas en común: %(themes)s", themes=labels)
+    if code == "language":
+        return _("Idioma común: %(languages)s", languages=", ".join(data.get("languages", [])))
+    if code == "interpreter":
+        return _("Sin idioma común: hace falta intérprete")
+    if code == "similar":
+        text = str(reason.get("text", ""))
+        return _("Necesidad similar: %(quote)s", quote=text.partition(": ")[2] or text)
+    if code == "mutual-interest":
+        return _("Interés mutuo")
+    if code == "interest":
+        return _("Interés expresado")
+    if code == "manual":
+        return _("Añadida a mano por la organización")
+    return str(reason.get("text", ""))
+
+
+def organisation_type_label(slug: str) -> str:
+    labels = {
+        "municipality": _("Municipio"),
+        "state": _("Estado o región"),
+        "national": _("Gobierno nacional"),
+        "international-organisation": _("Organismo internacional"),
+        "company": _("Empresa"),
+        "startup": _("Startup"),
+        "investor": _("Inversor"),
+        "university": _("Universidad"),
+        "ngo": _("ONG"),
+        "multilateral": _("Banca multilateral"),
+    }
+    return labels.get(slug, slug)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "theme_label": lambda slug: theme_label(slug, locale()),
+        "type_label": organisation_type_label,
+        "local_time": local_time,
+        "reason_text": reason_text,
+    }
+
+
+@bp.errorhandler(EventNotFound)
+def _no_event(error: EventNotFound) -> Response:
+    session.pop(SESSION_KEY, None)
+    flash(_("Elige o crea primero el evento."), "warning")
+    return redirect(url_for("organiser.index"))

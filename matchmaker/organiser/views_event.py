@@ -1,0 +1,182 @@
+"""Overview, event settings and the participants file."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from matchmaker.auth.access import organiser_required
+from matchmaker.domain.importing import ImportRejected
+from matchmaker.extensions import db
+from matchmaker.models import Event, MatchSuggestion, Meeting, Participant
+from matchmaker.organiser import bp
+from matchmaker.organiser.common import SESSION_KEY, actor, current_event
+from matchmaker.organiser.forms import EventSettingsForm, UploadForm, parse_breaks, parse_days
+from matchmaker.services import audit, events, matching, participants
+from matchmaker.services.event_settings import EventSettings, SettingsRejected, apply_settings
+
+
+@bp.route("/")
+@organiser_required
+def index() -> str:
+    all_events = db.session.execute(db.select(Event).order_by(Event.id)).scalars().all()
+    event = None
+    if len(all_events) == 1:
+        event = all_events[0]
+    elif all_events:
+        chosen = request.args.get("event", type=int) or session.get(SESSION_KEY)
+        event = next((e for e in all_events if e.id == chosen), None)
+        if event is not None:
+            session[SESSION_KEY] = event.id
+    counts = _counts(event) if event is not None else {}
+    return render_template("organiser/index.html", events=all_events, event=event, counts=counts)
+
+
+def _counts(event: Event) -> dict[str, int]:
+    def count(model: Any, *where: Any) -> int:
+        query = db.select(db.func.count()).select_from(model).where(model.event_id == event.id)
+        return int(db.session.execute(query.where(*where)).scalar() or 0)
+
+    return {
+        "officials": count(Participant, Participant.kind == "government"),
+        "partners": count(Participant, Participant.kind == "partner"),
+        "suggested": count(MatchSuggestion, MatchSuggestion.status == "suggested"),
+        "approved": count(MatchSuggestion, MatchSuggestion.status == "approved"),
+        "meetings": count(Meeting, Meeting.status != "cancelled"),
+        "drafts": count(Meeting, Meeting.status == "draft"),
+        "slots": event.calendar().num_slots if event.days else 0,
+    }
+
+
+@bp.route("/event", methods=["GET", "POST"])
+@organiser_required
+def settings() -> str | Response:
+    """The event's settings; with no event yet, saving creates it."""
+    existing = db.session.execute(db.select(Event.id).limit(1)).first()
+    event = current_event() if existing else None
+    form = EventSettingsForm(obj=None)
+    if request.method == "GET":
+        _fill(form, event)
+    num_slots = event.calendar().num_slots if event is not None and event.days else None
+    preview = None
+    if form.validate_on_submit() and "preview" in request.form:
+        try:
+            preview = _settings(form).calendar().num_slots
+        except ValueError:
+            form.day_end.errors = [_("La jornada debe terminar después de empezar.")]
+    elif form.validate_on_submit():
+        values = _settings(form)
+        created = event is None
+        if event is None:
+            event = events.create_event(values.name, days=[d.isoformat() for d in values.days])
+            audit.record("event.created", actor=actor(), event_id=event.id, target=event)
+        try:
+            calendar = apply_settings(event, values, actor())
+        except SettingsRejected as rejected:
+            db.session.rollback()
+            event = None if created else event
+            getattr(form, rejected.field).errors = [_rejection(rejected)]
+        else:
+            db.session.commit()
+            session[SESSION_KEY] = event.id
+            flash(_("Configuración guardada: %(n)s turnos de reunión.", n=calendar.num_slots),
+                  "success")  # fmt: skip
+            return redirect(url_for("organiser.settings"))
+    return render_template("organiser/settings.html", form=form, event=event, num_slots=num_slots,
+                           preview=preview)  # fmt: skip
+
+
+def _fill(form: EventSettingsForm, event: Event | None) -> None:
+    values = EventSettings.of(event) if event is not None and event.days else None
+    if values is None:
+        form.name.data = events.DEFAULT_EVENT_NAME
+        form.time_zone.data = "America/Mexico_City"
+        form.slot_minutes.data, form.num_tables.data = 20, 20
+        form.default_max_meetings.data, form.request_expiry_hours.data = 8, 72
+        form.day_start.data, form.day_end.data = time(9, 0), time(13, 0)
+        return
+    form.name.data, form.venue.data, form.time_zone.data = (
+        values.name,
+        values.venue,
+        values.time_zone,
+    )
+    form.days.data = "\n".join(d.isoformat() for d in values.days)
+    form.day_start.data, form.day_end.data = values.day_start, values.day_end
+    form.slot_minutes.data = values.slot_minutes
+    form.breaks.data = "\n".join(
+        f"{s:%H:%M}-{e:%H:%M} {label}".strip() for s, e, label in values.breaks
+    )
+    form.num_tables.data = values.num_tables
+    form.default_max_meetings.data = values.default_max_meetings
+    form.request_expiry_hours.data = values.request_expiry_hours
+
+
+def _settings(form: EventSettingsForm) -> EventSettings:
+    return EventSettings(
+        name=(form.name.data or "").strip(),
+        venue=(form.venue.data or "").strip(),
+        time_zone=(form.time_zone.data or "").strip(),
+        days=parse_days(form.days.data or ""),
+        day_start=form.day_start.data,  # type: ignore[arg-type]
+        day_end=form.day_end.data,  # type: ignore[arg-type]
+        slot_minutes=int(form.slot_minutes.data or 0),
+        breaks=parse_breaks(form.breaks.data or ""),
+        num_tables=int(form.num_tables.data or 0),
+        default_max_meetings=int(form.default_max_meetings.data or 0),
+        request_expiry_hours=int(form.request_expiry_hours.data or 0),
+    )
+
+
+def _rejection(rejected: SettingsRejected) -> str:
+    data = rejected.data
+    if rejected.field == "day_end":
+        return _("La jornada debe terminar después de empezar.")
+    if rejected.field == "slot_minutes":
+        return _("Con estos horarios no cabe ningún turno de reunión.")
+    if rejected.field == "num_tables":
+        return _("Hay reuniones en la mesa %(table)s: no se puede reducir tanto.",
+                 table=data.get("table"))  # fmt: skip
+    if rejected.field == "breaks":
+        return _("Cada pausa debe terminar después de empezar.")
+    return _("Quedarían %(n)s turnos, pero hay reuniones o ausencias en el turno %(slot)s.",
+             n=data.get("num_slots"), slot=data.get("slot"))  # fmt: skip
+
+
+@bp.route("/participants/upload", methods=["GET", "POST"])
+@organiser_required
+def upload_participants() -> str | Response:
+    """Import a participants file, all or nothing, showing every bad row."""
+    event = current_event()
+    form = UploadForm()
+    errors = []
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            summary = participants.import_participants(event, data)
+        except ImportRejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
+        else:
+            audit.record("participants.imported", actor=actor(), event_id=event.id,
+                         filename=form.file.data.filename or "",
+                         created=dict(summary.created), updated=dict(summary.updated),
+                         unchanged=dict(summary.unchanged))  # fmt: skip
+            matching.request_recompute(event)
+            db.session.commit()
+            from workers.tasks import enqueue_recompute, recompute_event_stats
+
+            recompute_event_stats.delay(event.id)
+            enqueue_recompute(event.id)
+            flash(_("Importados %(g)s funcionarios/as y %(p)s socios (%(c)s nuevos, "
+                    "%(u)s actualizados, %(s)s sin cambios).",
+                    g=summary.total("government"), p=summary.total("partner"),
+                    c=sum(summary.created.values()), u=sum(summary.updated.values()),
+                    s=sum(summary.unchanged.values())), "success")  # fmt: skip
+            return redirect(url_for("organiser.upload_participants"))
+    page = render_template("organiser/upload.html", form=form, errors=errors, event=event,
+                           counts=_counts(event))  # fmt: skip
+    return make_response(page, 422 if errors else 200)

@@ -1,0 +1,300 @@
+"""Reviewing the match list: filters, decisions, pairs by hand, blocks, the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from matchmaker.auth.access import organiser_required
+from matchmaker.domain.vocabulary import THEMES
+from matchmaker.extensions import db
+from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion, Participant
+from matchmaker.models.matching import SUGGESTION_STATUSES
+from matchmaker.organiser import bp
+from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
+from matchmaker.services import audit, decisions, matching, participants
+
+PAGE_SIZE = 50
+VERBS = {"approve": "approved", "reject": "rejected", "reopen": "suggested"}
+
+
+@dataclass
+class Filters:
+    theme: str = ""
+    min_score: float | None = None
+    status: str = ""
+    language: str = ""  # "common" or "interpreter"
+    page: int = 1
+
+    @classmethod
+    def from_request(cls) -> Filters:
+        args = request.args
+        theme = args.get("theme", "")
+        status = args.get("status", "")
+        language = args.get("language", "")
+        return cls(
+            theme=theme if theme in THEMES else "",
+            min_score=args.get("min_score", type=float),
+            status=status if status in (*SUGGESTION_STATUSES, "blocked") else "",
+            language=language if language in ("common", "interpreter") else "",
+            page=max(1, args.get("page", 1, type=int)),
+        )
+
+    def args(self, **changes: object) -> dict[str, object]:
+        values = {"theme": self.theme, "min_score": self.min_score, "status": self.status,
+                  "language": self.language, "page": self.page} | changes  # fmt: skip
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class Row:
+    suggestion: MatchSuggestion
+    blocked: bool
+    common_languages: list[str]
+
+
+def filtered_rows(event: Event, filters: Filters) -> list[Row]:
+    """The event's suggestions, best first, that pass the filters.
+
+    Themes and languages live in JSON lists, filtered here rather than in SQL: an event has a
+    few thousand suggestions at most.
+    """
+    query = (
+        db.select(MatchSuggestion)
+        .where(MatchSuggestion.event_id == event.id)
+        .options(selectinload(MatchSuggestion.government), selectinload(MatchSuggestion.partner))
+        .order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
+    )
+    if filters.min_score is not None:
+        query = query.where(MatchSuggestion.score >= filters.min_score)
+    if filters.status in SUGGESTION_STATUSES:
+        query = query.where(MatchSuggestion.status == filters.status)
+    blocked = decisions.blocked_pairs(event)
+    rows = []
+    for suggestion in db.session.execute(query).scalars():
+        government, partner = suggestion.government, suggestion.partner
+        is_blocked = (suggestion.government_id, suggestion.partner_id) in blocked
+        if filters.status == "blocked" and not is_blocked:
+            continue
+        if filters.theme and filters.theme not in (*government.themes, *partner.themes):
+            continue
+        common = [lang for lang in government.languages if lang in partner.languages]
+        if filters.language == "common" and not common:
+            continue
+        if filters.language == "interpreter" and common:
+            continue
+        rows.append(Row(suggestion, is_blocked, common))
+    return rows
+
+
+@bp.route("/matches")
+@organiser_required
+def matches() -> str:
+    event = current_event()
+    filters = Filters.from_request()
+    rows = filtered_rows(event, filters)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    filters.page = min(filters.page, pages)
+    shown = rows[(filters.page - 1) * PAGE_SIZE : filters.page * PAGE_SIZE]
+    return render_template(
+        "organiser/matches.html",
+        event=event,
+        rows=shown,
+        total=len(rows),
+        pages=pages,
+        filters=filters,
+        themes=list(THEMES),
+        statuses=SUGGESTION_STATUSES,
+        action_form=ActionForm(),
+        above_form=ApproveAboveForm(min_score=filters.min_score or 70),
+    )
+
+
+def _back() -> Response:
+    """To the list the organiser came from, filters kept (same-site only)."""
+    target = request.form.get("next", "")
+    if target.startswith("/organiser/matches") and "//" not in target:
+        return redirect(target)
+    return redirect(url_for("organiser.matches"))
+
+
+@bp.post("/matches/<int:suggestion_id>/decide")
+@organiser_required
+def decide_one(suggestion_id: int) -> Response:
+    event = current_event()
+    status = VERBS.get(request.form.get("decision", ""))
+    suggestion = db.session.get(MatchSuggestion, suggestion_id)
+    if not ActionForm().validate_on_submit() or status is None:
+        flash(_("No se pudo registrar la decisión: vuelve a intentarlo."), "error")
+        return _back()
+    if suggestion is None or suggestion.event_id != event.id:
+        flash(_("Esa sugerencia ya no existe."), "warning")
+        return _back()
+    try:
+        decisions.decide(suggestion, status, actor())
+    except decisions.PairBlocked:
+        db.session.rollback()
+        flash(_("Este par está bloqueado: no se puede aprobar."), "error")
+        return _back()
+    db.session.commit()
+    flash(_decided_message(status, 1), "success")
+    return _back()
+
+
+@bp.post("/matches/decide")
+@organiser_required
+def decide_selection() -> Response:
+    event = current_event()
+    status = VERBS.get(request.form.get("decision", ""))
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    if not ActionForm().validate_on_submit() or status is None:
+        flash(_("No se pudo registrar la decisión: vuelve a intentarlo."), "error")
+        return _back()
+    if not ids:
+        flash(_("No has seleccionado ninguna sugerencia."), "warning")
+        return _back()
+    decided, skipped = decisions.decide_many(event, ids, status, actor())
+    db.session.commit()
+    flash(_decided_message(status, decided), "success")
+    if skipped:
+        flash(_("%(n)s pares bloqueados no se aprobaron.", n=skipped), "warning")
+    return _back()
+
+
+def _decided_message(status: str, count: int) -> str:
+    if status == "approved":
+        return _("Aprobadas: %(n)s.", n=count)
+    if status == "rejected":
+        return _("Rechazadas: %(n)s.", n=count)
+    return _("Devueltas a pendiente: %(n)s.", n=count)
+
+
+@bp.post("/matches/approve-above")
+@organiser_required
+def approve_above() -> Response:
+    event = current_event()
+    form = ApproveAboveForm()
+    if not form.validate_on_submit():
+        flash(_("Indica una puntuación entre 0 y 100."), "error")
+        return _back()
+    count = decisions.approve_above(event, float(form.min_score.data or 0), actor())
+    db.session.commit()
+    flash(_("Aprobadas %(n)s sugerencias con puntuación de al menos %(s)s.",
+            n=count, s=form.min_score.data), "success")  # fmt: skip
+    return _back()
+
+
+@bp.post("/matches/recompute")
+@organiser_required
+def recompute() -> Response:
+    """Note that suggestions are due, commit, then let a worker recompute them."""
+    event = current_event()
+    if ActionForm().validate_on_submit():
+        matching.request_recompute(event)
+        audit.record("suggestions.recompute", actor=actor(), event_id=event.id)
+        db.session.commit()
+        from workers.tasks import enqueue_recompute
+
+        enqueue_recompute(event.id)
+        flash(_("Recalculando sugerencias: la lista se actualizará en unos minutos."), "success")
+    return _back()
+
+
+def _pair_choices(form: AddPairForm | BlockPairForm, event: Event) -> None:
+    people = participants.list_participants(event)
+    form.government.choices = [
+        (p.id, f"{p.name} — {p.organisation}") for p in people if p.is_government
+    ]
+    form.partner.choices = [
+        (p.id, f"{p.organisation} — {p.name}") for p in people if not p.is_government
+    ]
+    if request.method == "GET":  # preselected from a row of the match list
+        for field in (form.government, form.partner):
+            chosen: int | None = request.args.get(field.name, None, int)
+            if chosen is not None:
+                field.data = chosen
+
+
+def _pair(form: AddPairForm | BlockPairForm) -> tuple[Participant, Participant]:
+    return (db.session.get_one(Participant, form.government.data),
+            db.session.get_one(Participant, form.partner.data))  # fmt: skip
+
+
+@bp.route("/matches/add", methods=["GET", "POST"])
+@organiser_required
+def add_pair() -> str | Response:
+    event = current_event()
+    form = AddPairForm()
+    _pair_choices(form, event)
+    if form.validate_on_submit():
+        government, partner = _pair(form)
+        try:
+            decisions.add_pair(event, government, partner, actor(), form.score.data)
+        except decisions.PairBlocked:
+            db.session.rollback()
+            form.partner.errors = [_("Este par está bloqueado.")]
+        else:
+            db.session.commit()
+            flash(_("Par añadido y aprobado: %(g)s ↔ %(p)s.", g=government.name,
+                    p=partner.organisation), "success")  # fmt: skip
+            return redirect(url_for("organiser.matches", status="approved"))
+    return render_template("organiser/pair_form.html", form=form, event=event, mode="add")
+
+
+@bp.route("/matches/block", methods=["GET", "POST"])
+@organiser_required
+def block_pair() -> str | Response:
+    event = current_event()
+    form = BlockPairForm()
+    _pair_choices(form, event)
+    if form.validate_on_submit():
+        government, partner = _pair(form)
+        decisions.block_pair(event, government, partner, (form.reason.data or "").strip(), actor())
+        db.session.commit()
+        flash(_("Par bloqueado: %(g)s ↔ %(p)s.", g=government.name, p=partner.organisation),
+              "success")  # fmt: skip
+        return redirect(url_for("organiser.block_pair"))
+    blocks = db.session.execute(
+        db.select(BlockedPair)
+        .where(BlockedPair.event_id == event.id)
+        .order_by(BlockedPair.created_at.desc())
+    ).scalars()
+    return render_template("organiser/pair_form.html", form=form, event=event, mode="block",
+                           blocks=list(blocks), action_form=ActionForm())  # fmt: skip
+
+
+@bp.post("/blocks/<int:block_id>/delete")
+@organiser_required
+def unblock_pair(block_id: int) -> Response:
+    event = current_event()
+    block = db.session.get(BlockedPair, block_id)
+    if ActionForm().validate_on_submit() and block is not None and block.event_id == event.id:
+        decisions.unblock_pair(block, actor())
+        db.session.commit()
+        flash(_("Bloqueo retirado."), "success")
+    return redirect(url_for("organiser.block_pair"))
+
+
+@bp.route("/audit")
+@organiser_required
+def audit_log() -> str:
+    event = current_event()
+    page = max(1, request.args.get("page", 1, type=int))
+    query = (
+        db.select(AuditEntry)
+        .where(AuditEntry.event_id == event.id)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    total = db.session.execute(
+        db.select(db.func.count()).select_from(AuditEntry).where(AuditEntry.event_id == event.id)
+    ).scalar_one()
+    entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("organiser/audit.html", event=event, entries=list(entries),
+                           page=page, pages=pages, total=total)  # fmt: skip

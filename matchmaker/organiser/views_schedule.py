@@ -1,0 +1,198 @@
+"""Scheduling: start a draft, follow the job, the grid, per participant, publish, cancel, move."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from matchmaker.auth.access import organiser_required
+from matchmaker.extensions import db
+from matchmaker.models import Job, Meeting
+from matchmaker.organiser import bp
+from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.forms import ActionForm, ScheduleForm
+from matchmaker.services import audit, jobs, participants, scheduling
+
+
+@bp.route("/schedule")
+@organiser_required
+def schedule() -> str:
+    event = current_event()
+    meetings = scheduling.list_meetings(event)
+    recent = db.session.execute(
+        db.select(Job).where(Job.event_id == event.id).order_by(Job.id.desc()).limit(5)
+    ).scalars()
+    counts = {status: sum(1 for m in meetings if m.status == status) for status in scheduling.LIVE}
+    return render_template("organiser/schedule.html", event=event, counts=counts,
+                           total=len(meetings), jobs=list(recent), form=ScheduleForm(),
+                           action_form=ActionForm(),
+                           approved=len(scheduling.list_schedulable_pairs(event)))  # fmt: skip
+
+
+@bp.post("/schedule/start")
+@organiser_required
+def start_schedule() -> Response:
+    """Create a job, commit, then hand it to a worker."""
+    event = current_event()
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        flash(_("Revisa las opciones de la agenda."), "error")
+        return redirect(url_for("organiser.schedule"))
+    unbooked_only, min_meetings = bool(form.unbooked_only.data), int(form.min_meetings.data or 0)
+    job = jobs.create_job("schedule", event.id)
+    audit.record("schedule.started", actor=actor(), event_id=event.id, target=job,
+                 unbooked_only=unbooked_only, min_meetings=min_meetings)  # fmt: skip
+    db.session.commit()
+    from workers.tasks import schedule_event
+
+    schedule_event.delay(job.id, event.id, unbooked_only, min_meetings)
+    return redirect(url_for("organiser.job", job_id=job.id))
+
+
+@bp.post("/schedule/publish")
+@organiser_required
+def publish() -> Response:
+    event = current_event()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("organiser.schedule"))
+    job = jobs.create_job("publish", event.id)
+    audit.record("schedule.publish", actor=actor(), event_id=event.id, target=job)
+    db.session.commit()
+    from workers.tasks import publish_event
+
+    publish_event.delay(job.id, event.id)
+    return redirect(url_for("organiser.job", job_id=job.id))
+
+
+def _job(job_id: int) -> Job:
+    job = jobs.get_job(job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+def job_state(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "progress": job.progress,
+        "message": job.message if job.state in ("queued", "running") else "",
+        "finished": job.state in ("done", "failed"),
+    }
+
+
+@bp.route("/jobs/<int:job_id>")
+@organiser_required
+def job(job_id: int) -> str:
+    job = _job(job_id)
+    event = current_event()
+    histogram = {int(k): v for k, v in (job.result.get("meetings_per_official") or {}).items()}
+    return render_template("organiser/job.html", job=job, event=event,
+                           histogram=dict(sorted(histogram.items())))  # fmt: skip
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@organiser_required
+def job_json(job_id: int) -> Response:
+    return jsonify(job_state(_job(job_id)))
+
+
+@bp.route("/schedule/grid")
+@organiser_required
+def grid() -> str:
+    """Slots down, tables across; one cell per meeting."""
+    event = current_event()
+    statuses = ("draft", "published", "held", "no-show")
+    query = (
+        db.select(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+        .options(selectinload(Meeting.government), selectinload(Meeting.partner))
+    )
+    cells: dict[tuple[int, int], Meeting] = {
+        (m.slot_index, m.table_number): m for m in db.session.execute(query).scalars()
+    }
+    slots = event.calendar().slots if event.days else ()
+    return render_template("organiser/grid.html", event=event, slots=slots, cells=cells,
+                           tables=range(event.num_tables), action_form=ActionForm(),
+                           empty_slots=request.args.get("empty") == "1")  # fmt: skip
+
+
+@bp.route("/schedule/people")
+@organiser_required
+def people_agendas() -> str:
+    event = current_event()
+    everyone = participants.list_participants(event)
+    chosen_id = request.args.get("participant", type=int)
+    chosen = next((p for p in everyone if p.id == chosen_id), None)
+    agenda: list[Meeting] = []
+    if chosen is not None:
+        side = Meeting.government_id if chosen.is_government else Meeting.partner_id
+        agenda = list(
+            db.session.execute(
+                db.select(Meeting)
+                .where(side == chosen.id, Meeting.status.in_(scheduling.LIVE))
+                .order_by(Meeting.slot_index)
+            ).scalars()
+        )
+    counts = dict(
+        db.session.execute(
+            db.select(Meeting.government_id, db.func.count())
+            .where(Meeting.event_id == event.id, Meeting.status.in_(scheduling.LIVE))
+            .group_by(Meeting.government_id)
+        ).all()
+    ) | dict(
+        db.session.execute(
+            db.select(Meeting.partner_id, db.func.count())
+            .where(Meeting.event_id == event.id, Meeting.status.in_(scheduling.LIVE))
+            .group_by(Meeting.partner_id)
+        ).all()
+    )
+    slots = event.calendar().slots if event.days else ()
+    return render_template("organiser/people.html", event=event, everyone=everyone,
+                           chosen=chosen, agenda=agenda, counts=counts, slots=slots,
+                           action_form=ActionForm())  # fmt: skip
+
+
+def _meeting_action(meeting_id: int, rebook: bool) -> Response:
+    event = current_event()
+    meeting = db.session.get(Meeting, meeting_id)
+    if not ActionForm().validate_on_submit() or meeting is None or meeting.event_id != event.id:
+        flash(_("No se pudo cambiar la reunión."), "error")
+        return _back_to_schedule()
+    audit.record("meeting.moved" if rebook else "meeting.cancelled", actor=actor(),
+                 event_id=event.id, target=meeting, slot=meeting.slot_index,
+                 table=meeting.table_number, status=meeting.status)  # fmt: skip
+    db.session.commit()
+    from workers.tasks import cancel_meeting
+
+    cancel_meeting.delay(meeting.id, rebook)
+    if rebook:
+        flash(_("Buscando otro turno para la reunión; la agenda se actualizará enseguida."),
+              "success")  # fmt: skip
+    else:
+        flash(_("Cancelando la reunión."), "success")
+    return _back_to_schedule()
+
+
+def _back_to_schedule() -> Response:
+    target = request.form.get("next", "")
+    if target.startswith("/organiser/schedule") and "//" not in target:
+        return redirect(target)
+    return redirect(url_for("organiser.grid"))
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@organiser_required
+def cancel_meeting(meeting_id: int) -> Response:
+    return _meeting_action(meeting_id, rebook=False)
+
+
+@bp.post("/meetings/<int:meeting_id>/move")
+@organiser_required
+def move_meeting(meeting_id: int) -> Response:
+    return _meeting_action(meeting_id, rebook=True)

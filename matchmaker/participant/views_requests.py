@@ -1,0 +1,144 @@
+"""Meeting requests and partnership proposals: ask, see, accept, decline, withdraw."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.domain.vocabulary import theme_label
+from matchmaker.extensions import db
+from matchmaker.models import MeetingRequest, Participant
+from matchmaker.participant import bp, enqueue_recompute, local_time, locale
+from matchmaker.participant.forms import ActionForm, RequestForm
+from matchmaker.services import requests as service
+from matchmaker.services.matching import request_recompute
+
+
+def _error_message(code: str) -> str:
+    messages = {
+        "pending": _("Ya hay una solicitud abierta entre ustedes."),
+        "accepted": _("Ya acordaron reunirse."),
+        "expired": _("La solicitud ha caducado."),
+        "answered": _("La solicitud ya no está pendiente."),
+        "not-allowed": _("No es posible enviar esta solicitud."),
+    }
+    return messages.get(code, _("No es posible enviar esta solicitud."))
+
+
+def _counterpart_or_404(participant: Participant, other_id: int) -> Participant:
+    other = db.session.get(Participant, other_id)
+    if other is None or not service.can_address(participant, other):
+        abort(404)
+    return other
+
+
+@bp.route("/requests/new/<int:participant_id>", methods=["GET", "POST"])
+@participant_required
+def new_request(participant_id: int) -> str | Response:
+    participant = current_participant()
+    other = _counterpart_or_404(participant, participant_id)
+    form = RequestForm()
+    if form.validate_on_submit():
+        try:
+            service.create_request(participant, other, form.message.data or "")
+            request_recompute(participant.event)
+        except service.RequestError as exc:
+            db.session.rollback()
+            flash(_error_message(exc.code), "warning")
+            return redirect(url_for("participant.requests"))
+        db.session.commit()
+        enqueue_recompute(participant.event_id)
+        flash(
+            _("Solicitud enviada.") if participant.is_government else _("Propuesta enviada."),
+            "success",
+        )
+        return redirect(url_for("participant.requests"))
+    language = locale()
+    return render_template(
+        "participant/new_request.html",
+        participant=participant,
+        other=other,
+        form=form,
+        hours=participant.event.request_expiry_hours,
+        theme_label=lambda slug: theme_label(slug, language),
+    )
+
+
+@bp.route("/requests")
+@participant_required
+def requests() -> str:
+    participant = current_participant()
+    if service.expire_requests(participant.event_id):
+        request_recompute(participant.event)  # expired interest no longer counts
+        db.session.commit()
+        enqueue_recompute(participant.event_id)
+    return render_template(
+        "participant/requests.html",
+        participant=participant,
+        incoming=service.list_incoming(participant),
+        outgoing=service.list_outgoing(participant),
+        status=service.effective_status,
+        local=lambda moment: local_time(participant.event, moment),
+    )
+
+
+def _own_request_or_404(request_id: int) -> tuple[Participant, MeetingRequest]:
+    participant = current_participant()
+    found = service.get_request_for(participant, request_id)
+    if found is None:
+        abort(404)
+    return participant, found
+
+
+def _answer(request_id: int, accept: bool) -> Response:
+    participant, found = _own_request_or_404(request_id)
+    if found.recipient_id != participant.id:
+        abort(404)  # only the recipient may answer; the sender may withdraw instead
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.answer_request(found, participant, accept)
+        request_recompute(participant.event)
+    except service.RequestError as exc:
+        db.session.commit()  # keeps an expiry the service noted
+        flash(_error_message(exc.code), "warning")
+        return redirect(url_for("participant.requests"))
+    db.session.commit()
+    enqueue_recompute(participant.event_id)
+    flash(_("Solicitud aceptada.") if accept else _("Solicitud rechazada."), "success")
+    return redirect(url_for("participant.requests"))
+
+
+@bp.route("/requests/<int:request_id>/accept", methods=["POST"])
+@participant_required
+def accept_request(request_id: int) -> Response:
+    return _answer(request_id, accept=True)
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@participant_required
+def decline_request(request_id: int) -> Response:
+    return _answer(request_id, accept=False)
+
+
+@bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
+@participant_required
+def withdraw_request(request_id: int) -> Response:
+    participant, found = _own_request_or_404(request_id)
+    if found.requester_id != participant.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.withdraw_request(found, participant)
+        request_recompute(participant.event)
+    except service.RequestError as exc:
+        db.session.rollback()
+        flash(_error_message(exc.code), "warning")
+        return redirect(url_for("participant.requests"))
+    db.session.commit()
+    enqueue_recompute(participant.event_id)
+    flash(_("Solicitud retirada."), "success")
+    return redirect(url_for("participant.requests"))

@@ -1,0 +1,225 @@
+"""Meeting requests (officials) and partnership proposals (partners): ask, answer, expire.
+
+A pending request whose ``expires_at`` has passed counts as expired everywhere, even before
+``expire_requests`` has marked it: ``effective_status`` says so, and every write checks it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_
+
+from matchmaker.extensions import db
+from matchmaker.models import BlockedPair, MatchSuggestion, MeetingRequest, Participant
+from matchmaker.orm import utcnow
+
+#: Longest message a request may carry.
+MESSAGE_MAX = 1000
+
+
+class RequestError(ValueError):
+    """A request that cannot be made or answered; ``code`` names the rule for the UI."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_expired(request: MeetingRequest, now: datetime | None = None) -> bool:
+    """Pending and past its expiry time (or already marked expired)."""
+    if request.status == "expired":
+        return True
+    return (
+        request.status == "pending"
+        and request.expires_at is not None
+        and aware(request.expires_at) <= (now or utcnow())
+    )
+
+
+def effective_status(request: MeetingRequest, now: datetime | None = None) -> str:
+    """The status as users should see it: an overdue pending request is expired."""
+    return "expired" if is_expired(request, now) else request.status
+
+
+def expire_requests(event_id: int, now: datetime | None = None) -> int:
+    """Mark the event's overdue pending requests expired; returns how many."""
+    moment = now or utcnow()
+    overdue = db.session.execute(
+        db.select(MeetingRequest).where(
+            MeetingRequest.event_id == event_id,
+            MeetingRequest.status == "pending",
+            MeetingRequest.expires_at.is_not(None),
+            MeetingRequest.expires_at <= moment,
+        )
+    ).scalars()
+    count = 0
+    for request in overdue:
+        request.status = "expired"
+        count += 1
+    db.session.flush()
+    return count
+
+
+def _pair(a: Participant, b: Participant) -> tuple[Participant, Participant]:
+    return (a, b) if a.is_government else (b, a)
+
+
+def is_blocked(government_id: int, partner_id: int) -> bool:
+    query = db.select(BlockedPair.id).where(
+        BlockedPair.government_id == government_id, BlockedPair.partner_id == partner_id
+    )
+    return db.session.execute(query).first() is not None
+
+
+def can_address(requester: Participant, recipient: Participant) -> bool:
+    """Officials ask partners and partners ask officials, within one event."""
+    return requester.event_id == recipient.event_id and requester.kind != recipient.kind
+
+
+def create_request(
+    requester: Participant, recipient: Participant, message: str = "", now: datetime | None = None
+) -> MeetingRequest:
+    """A pending request from ``requester`` to ``recipient``, expiring after the event's delay.
+
+    Raises RequestError: ``not-allowed`` (same kind, other event or a blocked pair), ``pending``
+    (an open request already exists between the two, either way), ``accepted`` (they agreed).
+    """
+    if not can_address(requester, recipient):
+        raise RequestError("not-allowed")
+    government, partner = _pair(requester, recipient)
+    if is_blocked(government.id, partner.id):
+        raise RequestError("not-allowed")
+    moment = now or utcnow()
+    expire_requests(requester.event_id, moment)  # frees the pending slot of an overdue one
+    for existing in list_pair_requests(government.id, partner.id):
+        if existing.status in ("pending", "accepted"):
+            raise RequestError(existing.status)
+    request = MeetingRequest(
+        event_id=requester.event_id,
+        requester_id=requester.id,
+        recipient_id=recipient.id,
+        government_id=government.id,
+        partner_id=partner.id,
+        message=message.strip()[:MESSAGE_MAX],
+        status="pending",
+        created_at=moment,
+        expires_at=moment + timedelta(hours=requester.event.request_expiry_hours),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def answer_request(
+    request: MeetingRequest, participant: Participant, accept: bool, now: datetime | None = None
+) -> MeetingRequest:
+    """The recipient accepts or declines a pending request.
+
+    Raises RequestError: ``not-recipient``, ``expired`` or ``answered``.
+    """
+    if request.recipient_id != participant.id:
+        raise RequestError("not-recipient")
+    moment = now or utcnow()
+    if is_expired(request, moment):
+        request.status = "expired"
+        db.session.flush()
+        raise RequestError("expired")
+    if request.status != "pending":
+        raise RequestError("answered")
+    request.status = "accepted" if accept else "declined"
+    request.answered_at = moment
+    db.session.flush()
+    return request
+
+
+def withdraw_request(
+    request: MeetingRequest, participant: Participant, now: datetime | None = None
+) -> MeetingRequest:
+    """The requester takes back a request nobody has answered yet."""
+    if request.requester_id != participant.id:
+        raise RequestError("not-requester")
+    if is_expired(request, now) or request.status != "pending":
+        raise RequestError("answered")
+    request.status = "withdrawn"
+    request.answered_at = now or utcnow()
+    db.session.flush()
+    return request
+
+
+def get_request_for(participant: Participant, request_id: int) -> MeetingRequest | None:
+    """The request if ``participant`` sent or received it, else None (callers answer 404)."""
+    request = db.session.get(MeetingRequest, request_id)
+    if request is None or participant.id not in (request.requester_id, request.recipient_id):
+        return None
+    return request
+
+
+def list_incoming(participant: Participant) -> list[MeetingRequest]:
+    query = db.select(MeetingRequest).where(MeetingRequest.recipient_id == participant.id)
+    return list(db.session.execute(query.order_by(MeetingRequest.created_at.desc())).scalars())
+
+
+def list_outgoing(participant: Participant) -> list[MeetingRequest]:
+    query = db.select(MeetingRequest).where(MeetingRequest.requester_id == participant.id)
+    return list(db.session.execute(query.order_by(MeetingRequest.created_at.desc())).scalars())
+
+
+def list_pair_requests(government_id: int, partner_id: int) -> list[MeetingRequest]:
+    query = db.select(MeetingRequest).where(
+        MeetingRequest.government_id == government_id, MeetingRequest.partner_id == partner_id
+    )
+    return list(db.session.execute(query.order_by(MeetingRequest.id)).scalars())
+
+
+def request_states(participant: Participant, now: datetime | None = None) -> dict[int, str]:
+    """For each counterpart: the latest live state of their requests with ``participant``
+    (``sent``, ``received`` or ``accepted``), so the UI does not offer to ask twice."""
+    side = MeetingRequest.government_id if participant.is_government else MeetingRequest.partner_id
+    other = MeetingRequest.partner_id if participant.is_government else MeetingRequest.government_id
+    rows = db.session.execute(
+        db.select(MeetingRequest, other).where(side == participant.id).order_by(MeetingRequest.id)
+    ).all()
+    states: dict[int, str] = {}
+    for request, counterpart in rows:
+        status = effective_status(request, now)
+        if status == "accepted":
+            states[counterpart] = "accepted"
+        elif status == "pending" and states.get(counterpart) != "accepted":
+            states[counterpart] = "sent" if request.requester_id == participant.id else "received"
+    return states
+
+
+def list_suggestions(participant: Participant, theme: str | None = None) -> list[MatchSuggestion]:
+    """The participant's suggestions, best first: not rejected, not blocked, optionally only
+    counterparts working on ``theme``."""
+    if participant.is_government:
+        mine, rank = MatchSuggestion.government_id, MatchSuggestion.rank_for_government
+    else:
+        mine, rank = MatchSuggestion.partner_id, MatchSuggestion.rank_for_partner
+    blocked = db.select(BlockedPair.id).where(
+        BlockedPair.government_id == MatchSuggestion.government_id,
+        BlockedPair.partner_id == MatchSuggestion.partner_id,
+    )
+    query = db.select(MatchSuggestion).where(
+        mine == participant.id,
+        MatchSuggestion.status != "rejected",
+        or_(rank.is_not(None), MatchSuggestion.status == "approved"),
+        ~blocked.exists(),
+    )
+    rows = db.session.execute(
+        query.order_by(rank.is_(None), rank, MatchSuggestion.score.desc())
+    ).scalars()
+    suggestions = list(rows)
+    if theme:
+        suggestions = [s for s in suggestions if theme in counterpart(s, participant).themes]
+    return suggestions
+
+
+def counterpart(suggestion: MatchSuggestion, participant: Participant) -> Participant:
+    return suggestion.partner if participant.is_government else suggestion.government

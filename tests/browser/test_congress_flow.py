@@ -1,0 +1,241 @@
+"""The congress from end to end in Chromium, through the real parts.
+
+An organiser configures the event, uploads the sample participants and approves the suggestions
+above a score (computed by a real worker with the real embedding model); an official reads their
+suggestions with the reasons and requests a meeting; the partner accepts; the organiser schedules
+(a real worker) and publishes; the official downloads the agenda as .ics, which parses, in the
+event's time zone. The pages are checked in Spanish, and the agenda once in English.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from matchmaker.extensions import db
+from matchmaker.models import Event, MatchSuggestion, MeetingRequest, Participant
+from tests.browser.conftest import (
+    LiveServer,
+    create_account,
+    log_in,
+    participant_account,
+    screenshot,
+)
+from tests.workers.conftest import Worker, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
+
+ORGANISER = "organizacion@smartcityexpo.example.org"
+OFFICIAL = "g-001"  # Mariana Cuéllar Ibarra, Ayuntamiento de Puebla: water losses
+EVENT_DAYS = (date(2027, 3, 10), date(2027, 3, 11))
+ZONE = "America/Mexico_City"
+#: The organiser approves every suggestion scoring at least this.
+MIN_SCORE = 50
+#: Encoding 120 profiles takes ~30 s on an idle 2-core machine, 100 s on a busy one.
+SUGGESTIONS_TIMEOUT = 600
+JOB_TIMEOUT_MS = 180_000
+
+
+def test_congress_from_import_to_calendar(
+    new_page: Any, live_server: LiveServer, live_worker: Worker, sample_participants: Path
+) -> None:
+    organiser = new_page()
+    create_account(live_server, ORGANISER, "organiser")
+    log_in(organiser, ORGANISER)
+    configure_event(organiser)
+    upload_participants(organiser, sample_participants)
+    wait_for_suggestions(live_server)
+    approve_above(organiser, MIN_SCORE)
+
+    official = new_page()
+    log_in(official, participant_account(live_server, OFFICIAL))
+    partner_name = request_top_suggestion(official)
+
+    partner = new_page()
+    log_in(partner, participant_account(live_server, partner_id(live_server, partner_name)))
+    accept_request(partner)
+    assert pair_is_approved(live_server), (
+        f"{OFFICIAL}'s top suggestion ({partner_name}) scores under {MIN_SCORE}: not scheduled"
+    )
+
+    run_job(organiser, "Generar", "schedule")
+    booked = organiser.locator("dl.figures > div").filter(
+        has=organiser.get_by_text("Reuniones", exact=True)
+    )
+    assert int(booked.locator("dd").inner_text()) > 0
+    organiser.get_by_role("link", name="Cuadrícula", exact=True).click()
+    screenshot(organiser, "organiser-grid-es")
+    run_job(organiser, "Publicar la agenda", "publish")
+
+    agenda_has_meeting(official, partner_name)
+    check_ics(official, partner_name)
+    agenda_in_english(official, partner_name)
+
+
+# --------------------------------------------------------------------------- organiser steps
+
+
+def configure_event(page: Any) -> None:
+    page.goto("/organiser/")
+    page.get_by_role("link", name="Configurar el evento").click()
+    expect(page.get_by_role("heading", name="Configuración del evento")).to_be_visible()
+    page.get_by_label("Nombre del evento").fill("Smart City Expo Latam 2027")
+    page.get_by_label("Sede").fill("Centro de Convenciones de Puebla")
+    expect(page.get_by_label("Zona horaria")).to_have_value(ZONE)
+    page.get_by_label("Días de reuniones").fill("\n".join(d.isoformat() for d in EVENT_DAYS))
+    page.get_by_label("Inicio de la jornada").fill("09:00")
+    page.get_by_label("Fin de la jornada").fill("13:00")
+    page.get_by_label("Pausas diarias").fill("11:00-11:20 Café")
+    page.get_by_role("button", name="Guardar").click()
+    # 09:00-13:00 less a 20-minute break, in 20-minute meetings: 11 a day.
+    expect(page.get_by_role("status")).to_contain_text("Configuración guardada: 22 turnos")
+
+
+def upload_participants(page: Any, csv_file: Path) -> None:
+    page.get_by_role("link", name="Participantes").click()
+    page.get_by_label("Archivo de participantes (CSV)").set_input_files(csv_file)
+    page.get_by_role("button", name="Importar").click()
+    expect(page.get_by_role("status")).to_contain_text("Importados 40 funcionarios/as y 80 socios")
+    screenshot(page, "organiser-upload-es")
+
+
+def wait_for_suggestions(live_server: LiveServer) -> None:
+    """The upload queued the recomputation; the worker encodes the profiles and ranks pairs."""
+
+    def computed() -> bool:
+        with live_server.context():
+            event = db.session.execute(db.select(Event)).scalar_one()
+            return event.suggestions_computed_at is not None
+
+    wait_until(computed, SUGGESTIONS_TIMEOUT, "the worker to compute the suggestions")
+
+
+def approve_above(page: Any, min_score: float) -> None:
+    page.get_by_role("link", name="Sugerencias").click()
+    expect(page.get_by_role("heading", name="Sugerencias de reuniones")).to_be_visible()
+    expect(page.locator("table.matches")).to_contain_text("Temas en común")
+    screenshot(page, "organiser-matches-es", full_page=False)
+    approve = page.locator("form").filter(
+        has=page.get_by_role("button", name="Aprobar todas las pendientes desde esta puntuación")
+    )
+    approve.get_by_label("Puntuación mínima").fill(str(min_score))
+    approve.get_by_role("button").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        re.compile(rf"Aprobadas [1-9]\d* sugerencias con puntuación de al menos {min_score}")
+    )
+
+
+def run_job(page: Any, button: str, kind: str) -> None:
+    """Start a job from the schedule page and wait for the worker to finish it."""
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Tarea #\d+"))).to_be_visible()
+    # The page polls the job and reloads itself when it is over.
+    expect(page.locator("#job-state")).to_have_text("Terminada", timeout=JOB_TIMEOUT_MS)
+    screenshot(page, f"organiser-job-{kind}-es")
+
+
+# --------------------------------------------------------------------------- participant steps
+
+
+def partner_id(live_server: LiveServer, name: str) -> str:
+    with live_server.context():
+        query = db.select(Participant.external_id).where(Participant.name == name)
+        return str(db.session.execute(query).scalar_one())
+
+
+def request_top_suggestion(page: Any) -> str:
+    """The official opens their suggestions, reads the reasons and asks the first partner."""
+    page.get_by_role("link", name="Mi espacio").click()
+    page.get_by_role("navigation", name="Mi espacio").get_by_role(
+        "link", name="Sugerencias"
+    ).click()
+    expect(page.get_by_role("heading", name="Sugerencias", exact=True)).to_be_visible()
+    top = page.locator("article.suggestion").first
+    expect(top.get_by_role("heading", name="Por qué se sugiere")).to_be_visible()
+    expect(top.locator("ul.reasons")).to_contain_text("Temas en común")
+    expect(top.locator("ul.reasons")).to_contain_text("Idioma común")
+    screenshot(page, "official-suggestions-es", full_page=False)
+    name = top.get_by_role("heading", level=2).locator("strong").inner_text()
+    top.get_by_role("link", name="Solicitar reunión").click()
+    page.get_by_label("Mensaje (opcional)").fill(
+        "Nos interesa un piloto de detección de fugas en dos sectores de Puebla."
+    )
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_role("status")).to_have_text("Solicitud enviada.")
+    sent = page.locator("article.request").filter(has_text=name)
+    expect(sent).to_contain_text("Pendiente")
+    return name
+
+
+def accept_request(page: Any) -> None:
+    page.get_by_role("link", name="Mi espacio").click()
+    page.get_by_role("navigation", name="Mi espacio").get_by_role(
+        "link", name="Solicitudes"
+    ).click()
+    received = page.locator("article.request").filter(has_text="Mariana Cuéllar Ibarra")
+    expect(received).to_contain_text("detección de fugas")
+    screenshot(page, "partner-requests-es")
+    received.get_by_role("button", name="Aceptar").click()
+    expect(page.get_by_role("status")).to_have_text("Solicitud aceptada.")
+    expect(page.locator("article.request").filter(has_text="Mariana")).to_contain_text("Aceptada")
+
+
+def pair_is_approved(live_server: LiveServer) -> bool:
+    """The accepted request's pair is among the approved ones the scheduler books."""
+    with live_server.context():
+        request = db.session.execute(db.select(MeetingRequest)).scalar_one()
+        assert request.status == "accepted"
+        suggestion = db.session.execute(
+            db.select(MatchSuggestion).where(
+                MatchSuggestion.government_id == request.government_id,
+                MatchSuggestion.partner_id == request.partner_id,
+            )
+        ).scalar_one()
+        return suggestion.status == "approved"
+
+
+def agenda_has_meeting(page: Any, partner_name: str) -> None:
+    page.get_by_role("navigation", name="Mi espacio").get_by_role("link", name="Agenda").click()
+    row = page.locator("table.agenda tbody tr").filter(has_text=partner_name)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Confirmada")
+    expect(row).to_contain_text(re.compile(r"marzo de 2027, \d\d:\d\d–\d\d:\d\d"))
+    screenshot(page, "official-agenda-es")
+
+
+def check_ics(page: Any, partner_name: str) -> None:
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Añadir al calendario (.ics)").click()
+    assert download.value.suggested_filename == f"agenda-{OFFICIAL}.ics"
+    calendar = Calendar.from_ical(Path(download.value.path()).read_bytes())
+    zones = [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
+    assert zones == [ZONE]
+    events = calendar.walk("VEVENT")
+    assert events, "the agenda has no meeting"
+    ours = [e for e in events if partner_name in str(e["DESCRIPTION"])]
+    assert len(ours) == 1, f"no meeting with {partner_name} in the .ics"
+    start, end = ours[0].decoded("DTSTART"), ours[0].decoded("DTEND")
+    assert str(ours[0]["DTSTART"].params["TZID"]) == ZONE
+    assert getattr(start.tzinfo, "key", str(start.tzinfo)) == ZONE
+    assert start.date() in EVENT_DAYS and time(9) <= start.time() < time(13)
+    assert (end - start).total_seconds() == 20 * 60
+    assert str(ours[0]["STATUS"]) == "CONFIRMED"
+    assert "Ayuntamiento de Puebla" in str(ours[0]["SUMMARY"])
+
+
+def agenda_in_english(page: Any, partner_name: str) -> None:
+    page.get_by_label("Idioma").select_option("en")
+    page.get_by_role("button", name="Cambiar").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Add to calendar (.ics)")).to_be_visible()
+    row = page.locator("table.agenda tbody tr").filter(has_text=partner_name)
+    expect(row).to_contain_text(re.compile(r"March \d+, 2027, \d\d:\d\d–\d\d:\d\d"))
+    expect(page.get_by_role("columnheader", name="Table")).to_be_visible()
+    screenshot(page, "official-agenda-en")

@@ -1,0 +1,51 @@
+"""The organisers' figures: counts per theme and type, meetings per official, gap to the bound."""
+
+from __future__ import annotations
+
+from matchmaker.extensions import db
+from matchmaker.models import MeetingRequest
+from matchmaker.services import scheduling
+from matchmaker.services.dashboard import build_dashboard
+from matchmaker.services.plots import bar_chart
+from tests.factories import approve, create_event, create_participant
+
+
+def test_dashboard_counts_and_bound(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    event = create_event(days=1, num_tables=1)
+    mobility = create_participant(event, "government", themes=["urban-mobility"])
+    water = create_participant(event, "government", themes=["resource-management"],
+                               organisation_type="state")  # fmt: skip
+    idle = create_participant(event, "government", themes=["urban-mobility"])
+    startup = create_participant(event, "partner", organisation_type="startup")
+    company = create_participant(event, "partner")
+    approve(event, mobility, startup, score=80)
+    approve(event, water, company, score=40)
+    db.session.add(MeetingRequest(event_id=event.id, requester_id=mobility.id,
+                                  recipient_id=startup.id, government_id=mobility.id,
+                                  partner_id=startup.id))  # fmt: skip
+    db.session.flush()
+    before = build_dashboard(event)
+    assert before.totals["participants"] == 5 and before.totals["approvals"] == 2
+    assert before.totals["meetings"] == 0 and before.gap == 1.0 and before.bound == 120.0
+    assert before.meetings_per_official == {0: 3}
+    scheduling.draft_schedule(event)
+    db.session.commit()
+    figures = build_dashboard(event)
+    assert figures.totals["meetings"] == 2 and figures.gap == 0.0
+    assert figures.meetings_per_official == {0: 1, 1: 2}
+    assert idle.id  # the official without approved pairs is counted under 0
+    assert figures.by_theme["urban-mobility"]["participants"] == 4  # 2 officials + 2 partners
+    assert figures.by_theme["urban-mobility"]["requests"] == 1
+    assert figures.by_theme["resource-management"]["meetings"] == 1
+    assert figures.by_type["startup"]["meetings"] == 1
+    assert figures.by_type["municipality"]["approvals"] == 1
+    assert figures.by_type["state"]["approvals"] == 1
+    assert figures.by_type["university"]["participants"] == 0
+
+
+def test_bar_chart_is_inline_svg() -> None:
+    svg = bar_chart(["0", "1", "2"], [3, 5, 1], title="Reuniones <por> funcionario", xlabel="n")
+    assert svg.startswith('<svg role="img" aria-label="Reuniones &lt;por&gt; funcionario"')
+    assert svg.rstrip().endswith("</svg>")
+    horizontal = bar_chart(["Movilidad urbana"], [2], title="t", horizontal=True)
+    assert "<svg" in horizontal

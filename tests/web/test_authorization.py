@@ -1,0 +1,417 @@
+"""Every route × every role: who gets in, who is sent to log in, who is refused.
+
+Exhaustive by construction: the routes come from ``app.url_map`` at collection time and each
+one must have an entry in ``ACCESS``; a new route without an entry fails here, and so does an
+entry whose route is gone. URL arguments are filled from a small world (one event, two officials,
+two partners, suggestions, a request and a published meeting between official A and partner A,
+a job) by argument name, so a new argument name fails too until ``ARGUMENTS`` knows it.
+
+Participants B are the "not yours" case: they are logged in with the right role but do not own
+the objects in the URL, and must get 404 or 403. Refused requests must change nothing in the
+database. POSTs carry a valid CSRF token, so CSRF is never what refuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
+
+from matchmaker.config import celery_settings
+from matchmaker.extensions import db
+from matchmaker.models import BlockedPair, Job, MatchSuggestion, Meeting, MeetingRequest, User
+from tests.conftest import REPO, clear_database, make_app
+from tests.factories import create_event, create_participant
+from tests.web.helpers import CSRF
+
+#: The roles every route is tried with. "official"/"partner" own the world's objects; the
+#: "other_" ones have the same roles but own nothing in the URL.
+ROLES = ("anonymous", "official", "partner", "other_official", "other_partner", "organiser")
+PARTICIPANTS = ("official", "partner", "other_official", "other_partner")
+#: An organiser whose account was deactivated while logged in: treated as anonymous.
+DEACTIVATED = "deactivated"
+#: Statuses that mean "let in" for a route a role may use: a page, or after a POST a redirect
+#: (done) or 400 (the empty form we send is not valid data).
+OK_GET = frozenset({200})
+OK_POST = frozenset({200, 302, 400})
+NOT_YOURS = frozenset({403, 404})
+TO_LOGIN = "to-login"  # 302 to /login?next=...
+ARTIFACTS = REPO / "test-artifacts"
+
+
+# --------------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    event_id: int
+    ids: dict[str, int]  # participant ids by role name
+    users: dict[str, int]  # user ids by role name
+    suggestion_id: int  # official A × partner A, approved
+    request_id: int  # official A -> partner A, pending
+    meeting_id: int  # official A × partner A, published
+    job_id: int
+    block_id: int  # official B × partner A, blocked by the organiser
+
+
+#: One hash for every account: hashing per test would dominate the run time.
+PASSWORD_HASH = generate_password_hash("authorization-test")
+
+
+def build_world(app: Flask) -> World:
+    """The rows every route is tried against. B have a request and a meeting of their own
+    too, so a "not yours" refusal is not just an empty agenda."""
+    with app.app_context():
+        event = create_event()
+        people = {
+            "official": create_participant(event, "government"),
+            "other_official": create_participant(event, "government"),
+            "partner": create_participant(event, "partner"),
+            "other_partner": create_participant(event, "partner"),
+        }
+        users = {
+            "organiser": User(email="org@example.org", role="organiser"),
+            DEACTIVATED: User(email="former-org@example.org", role="organiser", active=False),
+        }
+        for role, person in people.items():
+            users[role] = User(
+                email=f"{role.replace('_', '-')}@example.org",
+                role="official" if person.is_government else "partner",
+                participant=person,
+            )
+        for user in users.values():
+            user.password_hash = PASSWORD_HASH
+            db.session.add(user)
+        gov_a, gov_b = people["official"], people["other_official"]
+        par_a, par_b = people["partner"], people["other_partner"]
+        suggestions = {}
+        for gov, par, status, score in ((gov_a, par_a, "approved", 80.0),
+                                        (gov_a, par_b, "suggested", 40.0),
+                                        (gov_b, par_a, "suggested", 30.0),
+                                        (gov_b, par_b, "approved", 70.0)):  # fmt: skip
+            suggestion = MatchSuggestion(
+                event_id=event.id, government_id=gov.id, partner_id=par.id, score=score,
+                status=status, rank_for_government=1, rank_for_partner=1,
+                reasons=[{"code": "themes", "text": "shared themes: urban-mobility", "data": {}}],
+            )  # fmt: skip
+            db.session.add(suggestion)
+            suggestions[gov.id, par.id] = suggestion
+        requests = [
+            MeetingRequest(event_id=event.id, requester_id=gov.id, recipient_id=par.id,
+                           government_id=gov.id, partner_id=par.id, message="¿Nos reunimos?")
+            for gov, par in ((gov_a, par_a), (gov_b, par_b))
+        ]  # fmt: skip
+        db.session.add_all(requests)
+        db.session.flush()
+        meetings = [
+            Meeting(event_id=event.id, government_id=gov.id, partner_id=par.id,
+                    suggestion_id=suggestions[gov.id, par.id].id, slot_index=slot,
+                    table_number=1, status="published", weight=50.0)
+            for slot, (gov, par) in enumerate(((gov_a, par_a), (gov_b, par_b)))
+        ]  # fmt: skip
+        job = Job(event_id=event.id, kind="schedule", state="done", progress=1.0, message="ok")
+        block = BlockedPair(event_id=event.id, government_id=gov_b.id, partner_id=par_a.id)
+        db.session.add_all([*meetings, job, block])
+        db.session.flush()
+        world = World(
+            event_id=event.id,
+            ids={role: person.id for role, person in people.items()},
+            users={role: user.id for role, user in users.items()},
+            suggestion_id=suggestions[gov_a.id, par_a.id].id,
+            request_id=requests[0].id,
+            meeting_id=meetings[0].id,
+            job_id=job.id,
+            block_id=block.id,
+        )
+        db.session.commit()
+        db.session.remove()
+    return world
+
+
+#: How to fill a URL argument, by its name. Objects belong to official A and partner A.
+ARGUMENTS: dict[str, Callable[[World], Any]] = {
+    "event_id": lambda w: w.event_id,
+    "suggestion_id": lambda w: w.suggestion_id,
+    "request_id": lambda w: w.request_id,
+    "meeting_id": lambda w: w.meeting_id,
+    "job_id": lambda w: w.job_id,
+    "block_id": lambda w: w.block_id,
+    "participant_id": lambda w: w.ids["partner"],
+    "official_id": lambda w: w.ids["official"],
+    "government_id": lambda w: w.ids["official"],
+    "partner_id": lambda w: w.ids["partner"],
+    "lang": lambda w: "en",
+    "locale": lambda w: "en",
+    "language": lambda w: "en",
+}
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+@dataclass(frozen=True)
+class Access:
+    """What each role gets from one route and method: a set of statuses or TO_LOGIN."""
+
+    expected: dict[str, frozenset[int] | str]
+    #: URL argument values for this route only (else ARGUMENTS by name).
+    args: dict[str, Callable[[World], Any]] = field(default_factory=dict)
+    #: Form fields besides the CSRF token.
+    data: dict[str, str] = field(default_factory=dict)
+
+
+def _ok(method: str) -> frozenset[int]:
+    return OK_POST if method == "POST" else OK_GET
+
+
+def public(method: str = "GET", **overrides: frozenset[int]) -> Access:
+    expected: dict[str, frozenset[int] | str] = {role: _ok(method) for role in ROLES}
+    expected.update(overrides)
+    return Access(expected)
+
+
+def logged_in(method: str = "GET") -> Access:
+    expected: dict[str, frozenset[int] | str] = {role: _ok(method) for role in ROLES}
+    expected["anonymous"] = TO_LOGIN
+    return Access(expected)
+
+
+def organiser_only(method: str = "GET", **kwargs: Any) -> Access:
+    expected: dict[str, frozenset[int] | str] = {role: frozenset({403}) for role in PARTICIPANTS}
+    expected |= {"anonymous": TO_LOGIN, "organiser": _ok(method)}
+    return Access(expected, **kwargs)
+
+
+def participants(method: str = "GET", roles: tuple[str, ...] = PARTICIPANTS, **kw: Any) -> Access:
+    """For any official or partner (their own data, no object of someone else in the URL)."""
+    expected: dict[str, frozenset[int] | str] = {role: frozenset({403}) for role in PARTICIPANTS}
+    expected |= {role: _ok(method) for role in roles}
+    expected |= {"anonymous": TO_LOGIN, "organiser": frozenset({403})}
+    return Access(expected, **kw)
+
+
+def owners(
+    method: str = "GET", roles: tuple[str, ...] = ("official", "partner"), **kw: Any
+) -> Access:
+    """An object of official A and partner A: ``roles`` may act on it, other participants (B, or
+    the side that may not do this) get 404 or 403."""
+    expected: dict[str, frozenset[int] | str] = {role: NOT_YOURS for role in PARTICIPANTS}
+    expected |= {role: _ok(method) for role in roles}
+    expected |= {"anonymous": TO_LOGIN, "organiser": frozenset({403})}
+    return Access(expected, **kw)
+
+
+ORGANISER_ROUTES = (
+    "index GET", "settings GET", "settings POST", "upload_participants GET",
+    "upload_participants POST", "dashboard GET", "exports_page GET", "export_schedule GET",
+    "export_transparency GET", "export_agendas GET", "matches GET", "decide_one POST",
+    "decide_selection POST", "approve_above POST", "recompute POST", "add_pair GET",
+    "add_pair POST", "block_pair GET", "block_pair POST", "unblock_pair POST", "audit_log GET",
+    "schedule GET", "start_schedule POST", "publish POST", "job GET", "job_json GET", "grid GET",
+    "people_agendas GET", "cancel_meeting POST", "move_meeting POST",
+)  # fmt: skip
+PARTICIPANT_OWN_ROUTES = (
+    "index GET", "profile GET", "profile POST", "suggestions GET", "requests GET", "agenda GET",
+    "agenda_print GET", "agenda_ics GET", "agenda_pdf GET",
+)  # fmt: skip
+
+#: (endpoint, method) -> Access. Every route of the app must be here, and nothing else.
+ACCESS: dict[tuple[str, str], Access] = {
+    ("main.home", "GET"): public(),
+    ("main.health", "GET"): public(),
+    ("main.set_language", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
+    ("auth.login", "GET"): public(
+        **{role: frozenset({302}) for role in ROLES if role != "anonymous"}
+    ),
+    # An empty login form is shown again with its errors; logged-in users go home.
+    ("auth.login", "POST"): public(
+        "POST", anonymous=frozenset({200}), **{r: frozenset({302}) for r in ROLES[1:]}
+    ),
+    ("auth.logout", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
+    ("auth.change_password", "GET"): logged_in(),
+    ("auth.change_password", "POST"): logged_in("POST"),
+    # The organisers' area: every page and action, whatever the object.
+    **{
+        (f"organiser.{name}", method): organiser_only(method)
+        for name, method in map(str.split, ORGANISER_ROUTES)
+    },
+    # The participants' area: their own data, no one else's id in the URL...
+    **{
+        (f"participant.{name}", method): participants(method)
+        for name, method in map(str.split, PARTICIPANT_OWN_ROUTES)
+    },
+    # ...or objects of official A and partner A, which participants B must not reach.
+    ("participant.meeting_outcome", "GET"): owners(),
+    ("participant.meeting_outcome", "POST"): owners("POST"),
+    # Only the recipient (partner A) answers; only the sender (official A) withdraws.
+    ("participant.accept_request", "POST"): owners("POST", roles=("partner",)),
+    ("participant.decline_request", "POST"): owners("POST", roles=("partner",)),
+    ("participant.withdraw_request", "POST"): owners("POST", roles=("official",)),
+    # Officials write to partners (here partner A), partners to officials: not to their own kind.
+    ("participant.new_request", "GET"): owners(roles=("official", "other_official")),
+    ("participant.new_request", "POST"): owners("POST", roles=("official", "other_official")),
+}
+
+
+# --------------------------------------------------------------------------- the routes
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) of every route but static files, from a throw-away app."""
+    with tempfile.TemporaryDirectory() as instance:
+        app = make_app("sqlite://", instance)
+        rules: list[Rule] = list(app.url_map.iter_rules())
+    return sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in rules
+        if rule.endpoint != "static"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+
+
+ROUTES = _routes()
+
+
+def test_every_route_has_an_expectation_and_every_expectation_a_route() -> None:
+    routes = {(endpoint, method) for endpoint, method, _ in ROUTES}
+    missing = sorted(routes - ACCESS.keys())
+    stale = sorted(ACCESS.keys() - routes)
+    assert not missing, f"routes without an expectation in ACCESS: {missing}"
+    assert not stale, f"expectations for routes that no longer exist: {stale}"
+
+
+def test_areas_follow_their_prefix() -> None:
+    """Whatever ACCESS says, /organiser/ is for organisers and /me/ for participants only."""
+    for endpoint, method, rule in ROUTES:
+        access = ACCESS.get((endpoint, method))
+        if access is None:
+            continue  # reported by the test above
+        if rule.startswith("/organiser/"):
+            assert access.expected["anonymous"] == TO_LOGIN, rule
+            assert all(access.expected[r] == {403} for r in PARTICIPANTS), rule
+        if rule.startswith("/me/"):
+            assert access.expected["anonymous"] == TO_LOGIN, rule
+            assert access.expected["organiser"] == {403}, rule
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def _as(client: FlaskClient, user_id: int | None) -> FlaskClient:
+    """Log the client in without hashing a password (test_auth covers real logins)."""
+    if user_id is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+    return client
+
+
+def _csrf_token(client: FlaskClient, anonymous: bool) -> str:
+    # Any form page carries a token: the password form for logged-in users, /login otherwise.
+    page = client.get("/login" if anonymous else "/account/password")
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, "no CSRF token found"
+    return match.group(1)
+
+
+def _fingerprint(app: Flask) -> str:
+    """A digest of every row of every table: refused requests must leave it unchanged."""
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(table.select().order_by(*table.primary_key.columns))
+            digest.update(repr((table.name, sorted(map(repr, rows)))).encode())
+        db.session.remove()
+    return digest.hexdigest()
+
+
+def _refused(status: frozenset[int] | str) -> bool:
+    return status == TO_LOGIN or not (set(status) & {200, 302})
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The shared ``app`` fixture, with tasks sent to an in-memory broker: who may enqueue is
+    what is tested here, and no worker needs to run them."""
+    app = make_app(database_url, tmp_path / "instance", CELERY=celery_settings("memory://"))
+    yield app
+    clear_database(app)
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world(app)
+
+
+#: What each role got, by backend and route: written out as a table after the module.
+OBSERVED: dict[str, dict[tuple[str, str], dict[str, str]]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def coverage_table() -> Iterator[None]:
+    """test-artifacts/authorization-<backend>.md: the statuses each role got from each route."""
+    yield
+    for backend, routes in OBSERVED.items():
+        columns = (*ROLES, DEACTIVATED)
+        lines = [f"| route | {' | '.join(columns)} |", f"|---|{'---|' * len(columns)}"]
+        for (method, rule), got in sorted(routes.items(), key=lambda item: item[0][::-1]):
+            cells = " | ".join(got.get(role, "") for role in columns)
+            lines.append(f"| {method} {rule} | {cells} |")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"authorization-{backend}.md").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "rule"), ROUTES, ids=[f"{m} {r}" for _, m, r in ROUTES]
+)
+def test_route_authorization(
+    app: Flask, world: World, backend: str, endpoint: str, method: str, rule: str
+) -> None:
+    access = ACCESS.get((endpoint, method))
+    assert access is not None, f"no expectation for {method} {rule} ({endpoint}): add it to ACCESS"
+    values = {}
+    for name in next(app.url_map.iter_rules(endpoint)).arguments:
+        fill = access.args.get(name) or ARGUMENTS.get(name)
+        assert fill is not None, f"no value for <{name}> in {rule}: add it to ARGUMENTS"
+        values[name] = fill(world)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **values)
+    expectations = dict(access.expected)
+    expectations[DEACTIVATED] = access.expected["anonymous"]
+    # Refused roles first (they must change nothing), then the roles that may act.
+    roles = sorted(expectations, key=lambda role: not _refused(expectations[role]))
+    before = _fingerprint(app)
+    failures = []
+    observed = OBSERVED.setdefault(backend, {}).setdefault((method, rule), {})
+    for role in roles:
+        client = _as(app.test_client(), world.users.get(role))
+        data = dict(access.data)
+        if method == "POST":
+            data["csrf_token"] = _csrf_token(client, role in ("anonymous", DEACTIVATED))
+        response = client.open(url, method=method, data=data)
+        expected = expectations[role]
+        location = response.headers.get("Location", "")
+        observed[role] = (
+            f"{response.status_code}{' login' if location.startswith('/login') else ''}"
+        )
+        if expected == TO_LOGIN:
+            if response.status_code != 302 or not location.startswith("/login"):
+                failures.append(f"{role}: expected 302 to /login, got {response.status_code} "
+                                f"{location}")  # fmt: skip
+        elif response.status_code not in expected:
+            failures.append(f"{role}: expected {sorted(expected)}, got {response.status_code}")
+        if _refused(expected) and _fingerprint(app) != before:
+            failures.append(f"{role}: a refused request changed the database")
+            before = _fingerprint(app)
+    assert not failures, f"{method} {url}:\n  " + "\n  ".join(failures)

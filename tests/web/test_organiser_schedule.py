@@ -1,0 +1,132 @@
+"""Scheduling from the organisers' area: start a job, follow it, grid, per participant,
+publish, cancel and move (tasks are recorded, not run: real workers are tested elsewhere)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from matchmaker.extensions import db
+from matchmaker.models import Event, Job, MatchSuggestion
+from matchmaker.services import jobs, scheduling
+from tests.web.test_organiser import Tasks, audit_actions, login_organiser, post, seed, tasks
+
+__all__ = ["tasks"]
+
+
+def draft(app: Flask, event_id: int) -> list[int]:
+    """Approve every suggestion and draft the schedule through the service."""
+    with app.app_context():
+        for suggestion in db.session.execute(db.select(MatchSuggestion)).scalars():
+            suggestion.status = "approved"
+        event = db.session.get_one(Event, event_id)
+        scheduling.draft_schedule(event)
+        db.session.commit()
+        return [m.id for m in scheduling.list_meetings(event)]
+
+
+def test_start_creates_a_job_and_enqueues_after_commit(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    data = seed(app)
+    login_organiser(client)
+    assert "Generar la agenda" in client.get("/organiser/schedule").get_data(as_text=True)
+    response = post(client, "/organiser/schedule/start",
+                    {"unbooked_only": "y", "min_meetings": "2"}, "/organiser/schedule")  # fmt: skip
+    with app.app_context():
+        job = db.session.execute(db.select(Job)).scalar_one()
+        assert (job.kind, job.state, job.event_id) == ("schedule", "queued", data.event_id)
+    assert response.headers["Location"] == f"/organiser/jobs/{job.id}"
+    assert tasks["schedule_event"].calls == [(job.id, data.event_id, True, 2)]
+    assert "schedule.started" in audit_actions(app)
+    post(client, "/organiser/schedule/start", {}, "/organiser/schedule")
+    assert tasks["schedule_event"].calls[-1][2:] == (False, 0)
+
+
+def test_job_page_polls_until_done_then_shows_the_report(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    login_organiser(client)
+    with app.app_context():
+        job = jobs.create_job("schedule", data.event_id)
+        db.session.commit()
+        job_id = job.id
+    running = client.get(f"/organiser/jobs/{job_id}").get_data(as_text=True)
+    assert f"/organiser/jobs/{job_id}.json" in running
+    assert '<meta http-equiv="refresh"' in running and "<noscript>" in running
+    assert client.get(f"/organiser/jobs/{job_id}.json").get_json() == {
+        "id": job_id, "kind": "schedule", "state": "queued", "progress": 0.0, "message": "",
+        "finished": False}  # fmt: skip
+    with app.app_context():
+        jobs.report_progress(job_id, 0.5, "searching")
+    state = client.get(f"/organiser/jobs/{job_id}.json").get_json()
+    assert (state["state"], state["progress"], state["message"]) == ("running", 0.5, "searching")
+    with app.app_context():
+        job = db.session.get_one(Job, job_id)
+        result = {"meetings": 5, "total_weight": 300.0, "upper_bound": 320.0,
+                  "gap_to_bound": 0.0625, "unscheduled_count": 1,
+                  "meetings_per_official": {"2": 1, "3": 1}}  # fmt: skip
+        jobs.finish_job(job, result, "5 meetings\nweight 300.0 of at most 320.0")
+        db.session.commit()
+    done = client.get(f"/organiser/jobs/{job_id}").get_data(as_text=True)
+    assert "http-equiv" not in done and "fetch(" not in done
+    assert "Terminada" in done and "6.25 %" in done and "weight 300.0 of at most 320.0" in done
+    assert client.get(f"/organiser/jobs/{job_id}.json").get_json()["finished"] is True
+    assert client.get("/organiser/jobs/9999").status_code == 404
+    assert client.get("/organiser/jobs/9999.json").status_code == 404
+
+
+def test_grid_shows_meetings_in_local_time(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    meetings = draft(app, data.event_id)
+    assert len(meetings) == 6
+    login_organiser(client)
+    page = client.get("/organiser/schedule/grid").get_data(as_text=True)
+    assert "Mesa 1" in page and "Mesa 2" in page and "Mesa 3" not in page
+    assert "10/03<br>09:00–09:20" in page  # the first slot, in America/Mexico_City
+    assert page.count('class="meeting draft"') == 6
+    with app.app_context():
+        event = db.session.get_one(Event, data.event_id)
+        names = {m.government.name for m in scheduling.list_meetings(event)}
+    assert all(name in page for name in names)
+    everything = client.get("/organiser/schedule/grid?empty=1").get_data(as_text=True)
+    assert everything.count('<th scope="row">') == 12
+
+
+def test_agenda_per_participant(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    login_organiser(client)
+    assert client.get("/organiser/schedule/people").status_code == 200
+    page = client.get(f"/organiser/schedule/people?participant={data.governments[0]}")
+    text = page.get_data(as_text=True)
+    assert text.count("/move") == 3  # one official, three partners
+
+
+def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    login_organiser(client)
+    assert "Publica los 6 borradores" in client.get("/organiser/schedule").get_data(as_text=True)
+    response = post(client, "/organiser/schedule/publish", {}, "/organiser/schedule")
+    with app.app_context():
+        job = db.session.execute(db.select(Job)).scalar_one()
+        assert job.kind == "publish"
+    assert response.headers["Location"] == f"/organiser/jobs/{job.id}"
+    assert tasks["publish_event"].calls == [(job.id, data.event_id)]
+
+
+def test_cancel_and_move_enqueue_the_task(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
+    data = seed(app)
+    first, second = draft(app, data.event_id)[:2]
+    login_organiser(client)
+    post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
+    post(
+        client,
+        f"/organiser/meetings/{second}/move",
+        {"next": "/organiser/schedule/people?participant=1"},
+        "/organiser/schedule/grid",
+    )
+    assert tasks["cancel_meeting"].calls == [(first, False), (second, True)]
+    assert audit_actions(app)[-2:] == ["meeting.cancelled", "meeting.moved"]
+    missing = post(client, "/organiser/meetings/9999/cancel", {}, "/organiser/schedule/grid")
+    assert missing.status_code == 302 and len(tasks["cancel_meeting"].calls) == 2

@@ -46,27 +46,21 @@ def _filename(participant: Participant, extension: str) -> str:
 @bp.route("/agenda")
 @participant_required
 def agenda() -> str:
-    participant = current_participant()
-    event = participant.event
-    return render_template(
-        "participant/agenda.html",
-        participant=participant,
-        event=event,
-        rows=_rows(event, participant),
-    )
+    return _render_agenda("participant/agenda.html")
 
 
 @bp.route("/agenda/print")
 @participant_required
 def agenda_print() -> str:
+    return _render_agenda("participant/agenda_print.html")
+
+
+def _render_agenda(template: str) -> str:
+    """The agenda page and its printable twin show the same rows."""
     participant = current_participant()
     event = participant.event
-    return render_template(
-        "participant/agenda_print.html",
-        participant=participant,
-        event=event,
-        rows=_rows(event, participant),
-    )
+    rows = _rows(event, participant)
+    return render_template(template, participant=participant, event=event, rows=rows)
 
 
 @bp.route("/agenda.ics")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -41,20 +43,12 @@ def new_request(participant_id: int) -> str | Response:
     other = _counterpart_or_404(participant, participant_id)
     form = RequestForm()
     if form.validate_on_submit():
-        try:
-            service.create_request(participant, other, form.message.data or "")
-            request_recompute(participant.event)
-        except service.RequestError as exc:
-            db.session.rollback()
-            flash(_error_message(exc.code), "warning")
-            return redirect(url_for("participant.requests"))
-        db.session.commit()
-        enqueue_recompute(participant.event_id)
-        flash(
-            _("Solicitud enviada.") if participant.is_government else _("Propuesta enviada."),
-            "success",
+        sent = _("Solicitud enviada.") if participant.is_government else _("Propuesta enviada.")
+        return _change_interest(
+            participant,
+            lambda: service.create_request(participant, other, form.message.data or ""),
+            sent,
         )
-        return redirect(url_for("participant.requests"))
     language = locale()
     return render_template(
         "participant/new_request.html",
@@ -82,6 +76,21 @@ def requests() -> str:
         status=service.effective_status,
         local=lambda moment: local_time(participant.event, moment),
     )
+
+
+def _change_interest(participant: Participant, change: Callable[[], object], done: str) -> Response:
+    """Apply a change to expressed interest; on success, suggestions are recomputed."""
+    try:
+        change()
+        request_recompute(participant.event)
+    except service.RequestError as exc:
+        db.session.rollback()
+        flash(_error_message(exc.code), "warning")
+        return redirect(url_for("participant.requests"))
+    db.session.commit()
+    enqueue_recompute(participant.event_id)
+    flash(done, "success")
+    return redirect(url_for("participant.requests"))
 
 
 def _own_request_or_404(request_id: int) -> tuple[Participant, MeetingRequest]:
@@ -131,14 +140,6 @@ def withdraw_request(request_id: int) -> Response:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.withdraw_request(found, participant)
-        request_recompute(participant.event)
-    except service.RequestError as exc:
-        db.session.rollback()
-        flash(_error_message(exc.code), "warning")
-        return redirect(url_for("participant.requests"))
-    db.session.commit()
-    enqueue_recompute(participant.event_id)
-    flash(_("Solicitud retirada."), "success")
-    return redirect(url_for("participant.requests"))
+    return _change_interest(
+        participant, lambda: service.withdraw_request(found, participant), _("Solicitud retirada.")
+    )

@@ -142,4 +142,4 @@ def _safe_url(url: object) -> str:
     return str(getattr(url, "render_as_string", lambda hide_password: str(url))(True))
 
 
-from matchmaker import cli_matching, cli_run, cli_scheduling  # noqa: E402,F401  (more commands)
+from matchmaker import cli_accounts, cli_matching, cli_run, cli_scheduling  # noqa: E402,F401  (more commands)

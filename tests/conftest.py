@@ -6,6 +6,7 @@ Set MATCHMAKER_REQUIRE_SERVICES=1 (CI does) to turn a missing server into a fail
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,26 @@ def invoke(runner: FlaskCliRunner):  # type: ignore[no-untyped-def]
         return runner.invoke(cli, list(args), env=env)
 
     return run
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[str, list]]:
+    """A local SMTP server (aiosmtpd) keeping every message it receives."""
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port (aiosmtpd's ready check cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", received
+    finally:
+        controller.stop()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from matchmaker.extensions import db
 from matchmaker.models import Participant, User
@@ -88,3 +91,37 @@ def test_participant_accounts_need_a_matching_participant(
     assert invoke(*args, wrong, env=env).exit_code == 1
     assert invoke(*args, "nobody", env=env).exit_code == 1
     assert invoke(*args, right, env=env).exit_code == 0
+
+
+def test_invite_creates_accounts_and_writes_links(
+    invoke, app_ctx: object, sample_participants: Path, tmp_path: Path
+) -> None:
+    assert invoke("import-participants", str(sample_participants)).exit_code == 0
+    out = tmp_path / "links.csv"
+    result = invoke("invite", "--base-url", "https://citas.example.org/", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "120 accounts created, 120 invitation links" in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 120
+    assert all(row["link"].startswith("https://citas.example.org/invite/") for row in rows)
+    # Nobody is without an account now; --again gives everyone unused a fresh link.
+    assert "0 invitation links" in invoke("invite", "--base-url", "https://x.example/").output
+    again = invoke("invite", "--base-url", "https://citas.example.org/", "--again")
+    fresh = list(csv.DictReader(io.StringIO(again.stdout)))
+    assert len(fresh) == 120 and {r["link"] for r in fresh}.isdisjoint(r["link"] for r in rows)
+    no_mail = invoke("invite", "--base-url", "https://x.example/", "--send")
+    assert no_mail.exit_code == 1 and "MATCHMAKER_SMTP_URL" in no_mail.output
+
+
+def test_invite_send_mails_every_due_invitation_once(
+    invoke, app: Flask, app_ctx: object, sample_participants: Path, smtp_sink
+) -> None:
+    smtp_url, received = smtp_sink
+    app.config["SMTP_URL"] = smtp_url
+    assert invoke("import-participants", str(sample_participants)).exit_code == 0
+    result = invoke("invite", "--base-url", "https://citas.example.org/", "--send")
+    assert result.exit_code == 0, result.output
+    assert "120 accounts created, 120 invitations mailed" in result.output
+    assert len(received) == 120
+    assert "0 invitations mailed" in invoke("invite", "--base-url", "https://x/", "--send").output
+    assert len(received) == 120

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import smtplib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,8 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
-from matchmaker.models import Meeting
-from matchmaker.services import agendas, jobs, matching, scheduling
+from matchmaker.models import Meeting, User
+from matchmaker.services import agendas, invitations, jobs, matching, scheduling
 from matchmaker.services.events import EventNotFound, get_event
 from matchmaker.services.mail import MailNotConfigured
 from matchmaker.services.stats import compute_event_stats
@@ -123,6 +124,23 @@ def send_invitations(event_id: int) -> None:
             agendas.send_invitation(meeting, smtp_url, sender)
         except MailNotConfigured:
             return
+        db.session.commit()
+
+
+@task(autoretry_for=(OperationalError, OSError, smtplib.SMTPException))
+def send_account_invitations(base_url: str) -> None:
+    """Email every invitation asked for and not yet sent; each account is marked once sent,
+    so a retry after a mail server failure sends only the rest."""
+    config = current_app.config
+    if not config["SMTP_URL"]:
+        log.warning("account invitations not sent: MATCHMAKER_SMTP_URL is not set")
+        return
+    for user_id in invitations.due_invitations():
+        user = db.session.get(User, user_id)
+        if user is None:
+            continue
+        link = invitations.invitation_link(user, config["SECRET_KEY"], base_url)
+        invitations.send_invitation(user, link, config["SMTP_URL"], config["MAIL_FROM"])
         db.session.commit()
 
 

@@ -22,3 +22,15 @@ class ChangePasswordForm(FlaskForm):
         _l("Repite la nueva contraseña"),
         validators=[DataRequired(), EqualTo("new", message=_l("Las contraseñas no coinciden."))],
     )
+
+
+class SetPasswordForm(FlaskForm):
+    """The first password of an invited account."""
+
+    new = PasswordField(
+        _l("Elige tu contraseña"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("Repite la contraseña"),
+        validators=[DataRequired(), EqualTo("new", message=_l("Las contraseñas no coinciden."))],
+    )

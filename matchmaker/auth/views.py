@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from matchmaker.auth.forms import ChangePasswordForm, LoginForm
+from matchmaker.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from matchmaker.extensions import db, limiter
 from matchmaker.orm import utcnow
-from matchmaker.services.accounts import authenticate
+from matchmaker.services import invitations
+from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, authenticate
 
 bp = Blueprint("auth", __name__)
 
@@ -51,6 +61,26 @@ def change_password() -> str | Response:
             flash(_("Contraseña cambiada."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def accept_invitation(token: str) -> str | Response:
+    """An invited person chooses their password and is logged in."""
+    user = invitations.user_for_token(token, current_app.config["SECRET_KEY"])
+    if user is None:
+        return make_response(render_template("auth/invitation_invalid.html"), 404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            logout_user()
+        invitations.accept_invitation(user, form.new.data or "")
+        login_user(user)
+        db.session.commit()
+        flash(_("Bienvenida/o: tu contraseña está guardada."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/accept_invitation.html", form=form, user=user,
+                           min_length=MIN_PASSWORD_LENGTH)  # fmt: skip
 
 
 def _safe_next(target: str | None) -> str:

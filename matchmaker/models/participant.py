@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -81,11 +82,20 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None]
+    #: When an organiser last asked for an invitation to be sent; the link's mail is due
+    #: while ``invitation_sent_at`` is older (or unset), which makes the sending task idempotent.
+    invited_at: Mapped[datetime | None]
+    invitation_sent_at: Mapped[datetime | None]
 
     participant: Mapped[Participant | None] = relationship()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+
+    def set_unusable_password(self) -> None:
+        """No password matches this (not a hash werkzeug can read): the account waits for its
+        invitation. Random, so each account's invitation fingerprint differs."""
+        self.password_hash = "!" + secrets.token_urlsafe(24)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

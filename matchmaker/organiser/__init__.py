@@ -8,10 +8,18 @@ bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
 # The views register their routes on bp when imported.
 from matchmaker.organiser import (  # noqa: E402
+    views_accounts,
     views_event,
     views_exports,
     views_matches,
     views_schedule,
 )
 
-__all__ = ["bp", "views_event", "views_exports", "views_matches", "views_schedule"]
+__all__ = [
+    "bp",
+    "views_accounts",
+    "views_event",
+    "views_exports",
+    "views_matches",
+    "views_schedule",
+]

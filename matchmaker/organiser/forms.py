@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    EmailField,
     FloatField,
     IntegerField,
     SelectField,
@@ -19,7 +20,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 _BREAK = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*(.*)$")
@@ -157,4 +158,11 @@ class ScheduleForm(FlaskForm):
         _l("Mínimo de reuniones por funcionario/a (si es posible)"),
         default=0,
         validators=[Optional(), _range(0, 50)],
+    )
+
+
+class OrganiserAccountForm(FlaskForm):
+    email = EmailField(
+        _l("Correo de la nueva persona organizadora"),
+        validators=[DataRequired(), Email(_l("Escribe un correo válido.")), Length(max=254)],
     )

@@ -285,14 +285,16 @@ def unblock_pair(block_id: int) -> Response:
 def audit_log() -> str:
     event = current_event()
     page = max(1, request.args.get("page", 1, type=int))
+    # Entries of no event (accounts, organisers) belong to every event's log.
+    of_event = db.or_(AuditEntry.event_id == event.id, AuditEntry.event_id.is_(None))
     query = (
         db.select(AuditEntry)
-        .where(AuditEntry.event_id == event.id)
+        .where(of_event)
         .options(selectinload(AuditEntry.actor))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     )
     total = db.session.execute(
-        db.select(db.func.count()).select_from(AuditEntry).where(AuditEntry.event_id == event.id)
+        db.select(db.func.count()).select_from(AuditEntry).where(of_event)
     ).scalar_one()
     entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
     pages = max(1, -(-total // PAGE_SIZE))

@@ -149,6 +149,10 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "official_id": lambda w: w.ids["official"],
     "government_id": lambda w: w.ids["official"],
     "partner_id": lambda w: w.ids["partner"],
+    "user_id": lambda w: w.users["partner"],
+    # Not a signed token: every role is shown the "link no longer valid" page (test_accounts
+    # covers real links).
+    "token": lambda w: "not-a-signed-token",
     "lang": lambda w: "en",
     "locale": lambda w: "en",
     "language": lambda w: "en",
@@ -217,7 +221,8 @@ ORGANISER_ROUTES = (
     "decide_selection POST", "approve_above POST", "recompute POST", "add_pair GET",
     "add_pair POST", "block_pair GET", "block_pair POST", "unblock_pair POST", "audit_log GET",
     "schedule GET", "start_schedule POST", "publish POST", "job GET", "job_json GET", "grid GET",
-    "people_agendas GET", "cancel_meeting POST", "move_meeting POST",
+    "people_agendas GET", "cancel_meeting POST", "move_meeting POST", "accounts GET",
+    "invite_participants POST", "add_organiser POST", "set_account_active POST",
 )  # fmt: skip
 PARTICIPANT_OWN_ROUTES = (
     "index GET", "profile GET", "profile POST", "suggestions GET", "requests GET", "agenda GET",
@@ -237,6 +242,8 @@ ACCESS: dict[tuple[str, str], Access] = {
         "POST", anonymous=frozenset({200}), **{r: frozenset({302}) for r in ROLES[1:]}
     ),
     ("auth.logout", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
+    ("auth.accept_invitation", "GET"): public(**{role: frozenset({404}) for role in ROLES}),
+    ("auth.accept_invitation", "POST"): public("POST", **{r: frozenset({404}) for r in ROLES}),
     ("auth.change_password", "GET"): logged_in(),
     ("auth.change_password", "POST"): logged_in("POST"),
     # The organisers' area: every page and action, whatever the object.

@@ -120,6 +120,10 @@ ROUTES = [
     ("POST", "/organiser/event"),
     ("GET", "/organiser/participants/upload"),
     ("POST", "/organiser/participants/upload"),
+    ("GET", "/organiser/accounts"),
+    ("POST", "/organiser/accounts/invite"),
+    ("POST", "/organiser/accounts/organisers"),
+    ("POST", "/organiser/accounts/1/active"),
     ("GET", "/organiser/matches"),
     ("POST", "/organiser/matches/{suggestion}/decide"),
     ("POST", "/organiser/matches/decide"),
@@ -160,7 +164,7 @@ def test_every_route_is_listed(app: Flask) -> None:
     listed = {(m, p.replace("{suggestion}", "<int:suggestion_id>")) for m, p in ROUTES}
     normalised = {
         (m, r.replace("<int:block_id>", "1").replace("<int:job_id>", "1")
-         .replace("<int:meeting_id>", "1"))
+         .replace("<int:meeting_id>", "1").replace("<int:user_id>", "1"))
         for m, r in rules
     }  # fmt: skip
     assert normalised == listed

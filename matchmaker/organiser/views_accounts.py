@@ -1,0 +1,125 @@
+"""Accounts: create them for imported participants and invite people to choose a password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from matchmaker.auth.access import organiser_required
+from matchmaker.extensions import db
+from matchmaker.models import User
+from matchmaker.organiser import bp
+from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
+from matchmaker.services import audit, invitations
+from matchmaker.services.accounts import AccountError
+
+
+@bp.get("/accounts")
+@organiser_required
+def accounts() -> str:
+    event = current_event()
+    rows = invitations.account_rows(event)
+    kind, status = request.args.get("kind", ""), request.args.get("status", "")
+    shown = [
+        row
+        for row in rows
+        if (not kind or row.participant.kind == kind) and (not status or row.status == status)
+    ]
+    organisers = db.session.execute(
+        db.select(User).where(User.role == "organiser").order_by(User.email)
+    ).scalars()
+    return render_template(
+        "organiser/accounts.html", event=event, rows=shown, total=len(rows), kind=kind,
+        status=status, counts=_status_counts(rows), organisers=list(organisers),
+        action_form=ActionForm(), organiser_form=OrganiserAccountForm(),
+        days=invitations.INVITATION_MAX_AGE.days,
+        pending=sum(row.status in invitations.NOT_JOINED for row in rows),
+    )  # fmt: skip
+
+
+def _status_counts(rows: list[invitations.AccountRow]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return counts
+
+
+@bp.post("/accounts/invite")
+@organiser_required
+def invite_participants() -> str | Response:
+    """Create the missing accounts of a scope of participants and invite them."""
+    event = current_event()
+    scope = request.form.get("scope", "")
+    if not ActionForm().validate_on_submit() or scope not in invitations.SCOPES:
+        flash(_("No se pudo enviar: vuelve a intentarlo."), "error")
+        return redirect(url_for("organiser.accounts"))
+    chosen = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    result = invitations.invite_participants(event, scope, chosen)
+    if result.invited or result.skipped:
+        audit.record("accounts.invited", actor=actor(), event_id=event.id, scope=scope,
+                     created=len(result.created), invited=len(result.invited),
+                     skipped=[p.external_id for p in result.skipped])  # fmt: skip
+    if result.skipped:
+        flash(_("Sin cuenta (su correo ya lo usa otra cuenta): %(names)s.",
+                names=", ".join(p.name for p in result.skipped)), "warning")  # fmt: skip
+    if not result.invited:
+        db.session.commit()
+        flash(_("No había nadie a quien invitar."), "warning")
+        return redirect(url_for("organiser.accounts"))
+    return _deliver(result.invited)
+
+
+@bp.post("/accounts/organisers")
+@organiser_required
+def add_organiser() -> str | Response:
+    form = OrganiserAccountForm()
+    if not form.validate_on_submit():
+        for error in form.email.errors:
+            flash(str(error), "error")
+        return redirect(url_for("organiser.accounts"))
+    try:
+        user = invitations.create_organiser_account(form.email.data or "")
+    except AccountError:
+        db.session.rollback()
+        flash(_("Ya existe una cuenta con ese correo."), "error")
+        return redirect(url_for("organiser.accounts"))
+    audit.record("account.created", actor=actor(), event_id=None, target=user, role="organiser")
+    return _deliver(invitations.invite([user]))
+
+
+@bp.post("/accounts/<int:user_id>/active")
+@organiser_required
+def set_account_active(user_id: int) -> Response:
+    """Deactivate an account (it can no longer log in) or reactivate it."""
+    user = db.session.get(User, user_id)
+    wanted = request.form.get("active", "")
+    if not ActionForm().validate_on_submit() or wanted not in ("0", "1") or user is None:
+        flash(_("No se pudo cambiar la cuenta: vuelve a intentarlo."), "error")
+        return redirect(url_for("organiser.accounts"))
+    if user.id == actor().id:
+        flash(_("No puedes desactivar tu propia cuenta."), "error")
+        return redirect(url_for("organiser.accounts"))
+    user.active = wanted == "1"
+    audit.record("account.activated" if user.active else "account.deactivated",
+                 actor=actor(), event_id=None, target=user)  # fmt: skip
+    db.session.commit()
+    flash(_("Cuenta activada.") if user.active else _("Cuenta desactivada."), "success")
+    return redirect(url_for("organiser.accounts"))
+
+
+def _deliver(users: list[User]) -> str | Response:
+    """Mail the links through a worker when SMTP is configured; else show them to hand out."""
+    config = current_app.config
+    if config["SMTP_URL"]:
+        db.session.commit()
+        from workers.tasks import send_account_invitations
+
+        send_account_invitations.delay(request.url_root)
+        flash(_("%(n)s invitaciones en camino por correo.", n=len(users)), "success")
+        return redirect(url_for("organiser.accounts"))
+    links = invitations.hand_out(users, config["SECRET_KEY"], request.url_root)
+    db.session.commit()
+    return render_template("organiser/invitation_links.html", links=links,
+                           days=invitations.INVITATION_MAX_AGE.days)  # fmt: skip

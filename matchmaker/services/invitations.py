@@ -1,0 +1,249 @@
+"""Accounts for imported participants, and the links that let people choose their password.
+
+An invitation link carries a signed, dated token naming the account and a fingerprint of its
+password hash and invitation time: choosing a password, or a newer invitation, voids every
+earlier link, and no link outlives ``INVITATION_MAX_AGE``. Until the link is used the account
+has no password at all, so nobody can log in to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from matchmaker.extensions import db
+from matchmaker.models import Event, Participant, User
+from matchmaker.models.participant import ROLE_FOR_KIND
+from matchmaker.orm import utcnow
+from matchmaker.services.accounts import AccountError, get_user_by_email
+from matchmaker.services.mail import Mail, send_mail
+
+INVITATION_MAX_AGE = timedelta(days=14)
+_SALT = "matchmaker.invitation"
+
+#: What an organiser sees of a participant's account.
+NO_ACCOUNT, CREATED, INVITED, SENT = "none", "created", "invited", "sent"
+JOINED, INACTIVE = "joined", "inactive"
+#: Accounts nobody has used yet: "invite those who have not joined" means these.
+NOT_JOINED = (CREATED, INVITED, SENT)
+
+
+@dataclass
+class AccountsCreated:
+    created: list[User] = field(default_factory=list)
+    #: Participants left without an account: their email belongs to another account.
+    skipped: list[Participant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    participant: Participant
+    user: User | None
+
+    @property
+    def status(self) -> str:
+        user = self.user
+        if user is None:
+            return NO_ACCOUNT
+        if not user.active:
+            return INACTIVE
+        if user.last_login_at is not None:
+            return JOINED
+        if user.invited_at is None:
+            return CREATED
+        return SENT if user.invitation_sent_at is not None else INVITED
+
+
+def account_rows(event: Event) -> list[AccountRow]:
+    """Every participant of the event with their account, if any, in file order."""
+    query = (
+        db.select(Participant, User)
+        .outerjoin(User, User.participant_id == Participant.id)
+        .where(Participant.event_id == event.id)
+        .order_by(Participant.kind, Participant.name, Participant.id)
+    )
+    return [AccountRow(participant, user) for participant, user in db.session.execute(query)]
+
+
+def create_participant_accounts(event: Event, participant_ids: Iterable[int]) -> AccountsCreated:
+    """An account, with a password nobody knows, for each of these participants lacking one."""
+    wanted = set(participant_ids)
+    result = AccountsCreated()
+    for row in account_rows(event):
+        person = row.participant
+        if person.id not in wanted or row.user is not None:
+            continue
+        if get_user_by_email(person.email) is not None:
+            result.skipped.append(person)
+            continue
+        user = User(email=person.email, role=ROLE_FOR_KIND[person.kind], participant=person)
+        user.set_unusable_password()
+        db.session.add(user)
+        result.created.append(user)
+    db.session.flush()
+    return result
+
+
+def create_organiser_account(email: str) -> User:
+    """A new organiser who will choose a password through an invitation."""
+    email = email.strip()
+    if get_user_by_email(email) is not None:
+        raise AccountError(f"an account for {email} already exists")
+    user = User(email=email, role="organiser")
+    user.set_unusable_password()
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+#: Whom to invite: the chosen participants, everyone without an account, everyone who has an
+#: account and has not used it yet.
+SELECTED, MISSING, NOT_JOINED_YET = "selected", "missing", "pending"
+SCOPES = (SELECTED, MISSING, NOT_JOINED_YET)
+
+
+@dataclass
+class InvitationRound:
+    invited: list[User]
+    created: list[User]
+    skipped: list[Participant]
+
+
+def invite_participants(
+    event: Event, scope: str, participant_ids: Iterable[int] = ()
+) -> InvitationRound:
+    """Create the missing accounts of a scope of participants, then invite them all."""
+    rows = account_rows(event)
+    if scope == SELECTED:
+        chosen = set(participant_ids)
+        rows = [row for row in rows if row.participant.id in chosen]
+    elif scope == MISSING:
+        rows = [row for row in rows if row.user is None]
+    elif scope == NOT_JOINED_YET:
+        rows = [row for row in rows if row.status in NOT_JOINED]
+    else:
+        raise ValueError(f"unknown invitation scope {scope!r}")
+    accounts = create_participant_accounts(event, [row.participant.id for row in rows])
+    existing = [row.user for row in rows if row.user is not None]
+    invited = invite([*existing, *accounts.created])
+    return InvitationRound(invited, accounts.created, accounts.skipped)
+
+
+def hand_out(users: Iterable[User], secret_key: str, base_url: str) -> list[tuple[User, str]]:
+    """The links, for an organiser to pass on; marked sent so that no mail repeats them."""
+    now = utcnow()
+    links = []
+    for user in users:
+        user.invitation_sent_at = now
+        links.append((user, invitation_link(user, secret_key, base_url)))
+    db.session.flush()
+    return links
+
+
+def invite(users: Iterable[User]) -> list[User]:
+    """Ask for a (new) invitation to each active user; earlier links stop working."""
+    now = utcnow()
+    invited = [user for user in users if user.active]
+    for user in invited:
+        user.invited_at = now
+    db.session.flush()
+    return invited
+
+
+# --------------------------------------------------------------------------- links
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_SALT)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _fingerprint(user: User) -> str:
+    invited_at = _aware(user.invited_at)
+    stamp = invited_at.astimezone(UTC).isoformat() if invited_at is not None else ""
+    return hashlib.sha256(f"{user.password_hash}|{stamp}".encode()).hexdigest()[:24]
+
+
+def invitation_token(user: User, secret_key: str) -> str:
+    return _serializer(secret_key).dumps([user.id, _fingerprint(user)])
+
+
+def invitation_link(user: User, secret_key: str, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/invite/{invitation_token(user, secret_key)}"
+
+
+def user_for_token(
+    token: str, secret_key: str, max_age: timedelta = INVITATION_MAX_AGE
+) -> User | None:
+    """The active, invited account a token still opens, else None (whatever the reason)."""
+    try:
+        user_id, fingerprint = _serializer(secret_key).loads(
+            token, max_age=int(max_age.total_seconds())
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or user.invited_at is None:
+        return None
+    return user if secrets.compare_digest(str(fingerprint), _fingerprint(user)) else None
+
+
+def accept_invitation(user: User, password: str) -> None:
+    """The invitee's own password; the link that brought them is void from now on."""
+    user.set_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- mail
+
+
+def due_invitations() -> list[int]:
+    """Accounts whose latest invitation has been neither sent nor used yet."""
+    query = db.select(User.id).where(
+        User.active.is_(True),
+        User.invited_at.is_not(None),
+        db.or_(User.invitation_sent_at.is_(None), User.invitation_sent_at < User.invited_at),
+        db.or_(User.last_login_at.is_(None), User.last_login_at < User.invited_at),
+    )
+    return list(db.session.execute(query.order_by(User.id)).scalars())
+
+
+def send_invitation(user: User, link: str, smtp_url: str, sender: str) -> bool:
+    """Mail one invitation and mark it sent; False if it was already sent."""
+    invited_at, sent_at = _aware(user.invited_at), _aware(user.invitation_sent_at)
+    if invited_at is None or (sent_at is not None and sent_at >= invited_at):
+        return False
+    send_mail(smtp_url, sender, invitation_mail(user, link))
+    user.invitation_sent_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def invitation_mail(user: User, link: str) -> Mail:
+    person = user.participant
+    event_name = person.event.name if person is not None else "matchmaker"
+    greeting = person.name if person is not None else user.email
+    days = INVITATION_MAX_AGE.days
+    body = (
+        f"Hola, {greeting}:\n\n"
+        f"La organización de {event_name} te ha creado una cuenta ({user.email}). "
+        f"Elige tu contraseña en este enlace (válido {days} días):\n\n{link}\n\n"
+        f"—\n"
+        f"The organisers of {event_name} created an account for you ({user.email}). "
+        f"Choose your password here (valid for {days} days): {link}\n\n"
+        f"A organização de {event_name} criou uma conta para você ({user.email}). "
+        f"Escolha sua senha aqui (válido por {days} dias): {link}\n"
+    )
+    return Mail(to=[user.email], subject=f"{event_name}: tu acceso / your access", body=body)

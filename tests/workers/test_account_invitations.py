@@ -1,0 +1,49 @@
+"""Invitation mails sent by a real worker: one per account, a link that works, never twice."""
+
+from __future__ import annotations
+
+import email
+import re
+
+import pytest
+from flask import Flask
+
+from matchmaker.extensions import db
+from matchmaker.models import User
+from matchmaker.services import invitations
+from tests.factories import create_event, create_participant
+from tests.workers.conftest import queue_drained, wait_until
+from workers.tasks import send_account_invitations
+
+BASE_URL = "https://citas.example.org/"
+
+
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
+def test_the_worker_mails_each_invitation_once_with_a_working_link(
+    worker_app: Flask, broker_url: str, task_queue: str, start_worker, smtp_sink
+) -> None:
+    smtp_url, received = smtp_sink
+    start_worker(MATCHMAKER_SMTP_URL=smtp_url, MATCHMAKER_SECRET_KEY="test-secret")
+    with worker_app.app_context():
+        event = create_event()
+        people = [create_participant(event, kind) for kind in ("government", "partner", "partner")]
+        created = invitations.create_participant_accounts(event, [p.id for p in people])
+        invitations.invite(created.created)
+        db.session.commit()
+        addresses = {p.email for p in people}
+    send_account_invitations.delay(BASE_URL)
+    wait_until(lambda: len(received) == 3, 120, "three invitation mails")
+    # Run again (a retry, or an organiser pressing twice): everything is marked sent.
+    send_account_invitations.delay(BASE_URL)
+    wait_until(lambda: queue_drained(broker_url, task_queue), 60, "the second run")
+    assert len(received) == 3
+    assert {rcpt for envelope in received for rcpt in envelope.rcpt_tos} == addresses
+    message = email.message_from_bytes(received[0].content)
+    body = message.get_payload(decode=True).decode()
+    path = re.search(r"https://citas\.example\.org(/invite/\S+)", body).group(1)
+    client = worker_app.test_client()
+    assert client.get(path).status_code == 200
+    with worker_app.app_context():
+        assert invitations.due_invitations() == []
+        sent = db.session.execute(db.select(User.invitation_sent_at)).scalars().all()
+        assert len(sent) == 3 and all(sent)

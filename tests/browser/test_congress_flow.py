@@ -1,7 +1,8 @@
 """The congress from end to end in Chromium, through the real parts.
 
-An organiser configures the event, uploads the sample participants and approves the suggestions
-above a score (computed by a real worker with the real embedding model); an official reads their
+An organiser configures the event, uploads the sample participants, invites an official (who
+chooses a password through the link) and approves the suggestions above a score (computed by a
+real worker with the real embedding model); the official reads their
 suggestions with the reasons and requests a meeting; the partner accepts; the organiser schedules
 (a real worker) and publishes; the official downloads the agenda as .ics, which parses, in the
 event's time zone. The pages are checked in Spanish, and the agenda once in English.
@@ -21,6 +22,7 @@ from playwright.sync_api import expect
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, MeetingRequest, Participant
 from tests.browser.conftest import (
+    PASSWORD,
     LiveServer,
     create_account,
     log_in,
@@ -50,11 +52,12 @@ def test_congress_from_import_to_calendar(
     log_in(organiser, ORGANISER)
     configure_event(organiser)
     upload_participants(organiser, sample_participants)
+    link = invite(organiser, participant_name(live_server, OFFICIAL))
+    official = new_page()
+    accept_invitation(official, link)
     wait_for_suggestions(live_server)
     approve_above(organiser, MIN_SCORE)
 
-    official = new_page()
-    log_in(official, participant_account(live_server, OFFICIAL))
     partner_name = request_top_suggestion(official)
 
     partner = new_page()
@@ -105,6 +108,21 @@ def upload_participants(page: Any, csv_file: Path) -> None:
     screenshot(page, "organiser-upload-es")
 
 
+def invite(page: Any, name: str) -> str:
+    """From the upload page: create the person's account and take their invitation link (no
+    mail server here, so the page shows it)."""
+    page.get_by_role("link", name="Crear sus cuentas y enviar invitaciones").click()
+    expect(page.get_by_role("heading", name="Cuentas e invitaciones")).to_be_visible()
+    page.get_by_label(f"Seleccionar a {name}").check()
+    screenshot(page, "organiser-accounts-es", full_page=False)
+    page.get_by_role("button", name="Invitar a la selección").click()
+    expect(page.get_by_role("heading", name="Enlaces de invitación")).to_be_visible()
+    screenshot(page, "organiser-invitation-links-es")
+    link = page.get_by_role("textbox", name=re.compile(r"^Enlace de invitación de "))
+    expect(link).to_have_count(1)
+    return str(link.input_value())
+
+
 def wait_for_suggestions(live_server: LiveServer) -> None:
     """The upload queued the recomputation; the worker encodes the profiles and ranks pairs."""
 
@@ -142,6 +160,24 @@ def run_job(page: Any, button: str, kind: str) -> None:
 
 
 # --------------------------------------------------------------------------- participant steps
+
+
+def participant_name(live_server: LiveServer, external_id: str) -> str:
+    with live_server.context():
+        query = db.select(Participant.name).where(Participant.external_id == external_id)
+        return str(db.session.execute(query).scalar_one())
+
+
+def accept_invitation(page: Any, link: str) -> None:
+    """The official opens the link, chooses a password and is in their area."""
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Elige tu contraseña")).to_be_visible()
+    page.get_by_label("Elige tu contraseña").fill(PASSWORD)
+    page.get_by_label("Repite la contraseña").fill(PASSWORD)
+    screenshot(page, "invitation-es")
+    page.get_by_role("button", name="Guardar y entrar").click()
+    expect(page.get_by_role("status")).to_contain_text("tu contraseña está guardada")
+    expect(page.get_by_role("button", name="Salir")).to_be_visible()
 
 
 def partner_id(live_server: LiveServer, name: str) -> str:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -76,20 +77,42 @@ def reason_text(reason: dict[str, Any]) -> str:
     return str(reason.get("text", ""))
 
 
+#: Labels of stored codes, translated when shown.
+ORGANISATION_TYPES = {
+    "municipality": _l("Municipio"),
+    "state": _l("Estado o región"),
+    "national": _l("Gobierno nacional"),
+    "international-organisation": _l("Organismo internacional"),
+    "company": _l("Empresa"),
+    "startup": _l("Startup"),
+    "investor": _l("Inversor"),
+    "university": _l("Universidad"),
+    "ngo": _l("ONG"),
+    "multilateral": _l("Banca multilateral"),
+}
+MEETING_STATUSES = {
+    "draft": _l("Borrador"),
+    "published": _l("Publicada"),
+    "cancelled": _l("Cancelada"),
+    "held": _l("Celebrada"),
+    "no-show": _l("No se presentó"),
+}
+JOB_KINDS = {"schedule": _l("Agenda"), "publish": _l("Publicar"), "suggestions": _l("Sugerencias")}
+JOB_STATES = {
+    "queued": _l("En cola"),
+    "running": _l("En curso"),
+    "done": _l("Terminada"),
+    "failed": _l("Fallida"),
+}
+
+
+def label_of(labels: dict[str, Any], code: str) -> str:
+    """A code's label in the reader's language; an unknown code as it is."""
+    return str(labels.get(code, code))
+
+
 def organisation_type_label(slug: str) -> str:
-    labels = {
-        "municipality": _("Municipio"),
-        "state": _("Estado o región"),
-        "national": _("Gobierno nacional"),
-        "international-organisation": _("Organismo internacional"),
-        "company": _("Empresa"),
-        "startup": _("Startup"),
-        "investor": _("Inversor"),
-        "university": _("Universidad"),
-        "ngo": _("ONG"),
-        "multilateral": _("Banca multilateral"),
-    }
-    return labels.get(slug, slug)
+    return label_of(ORGANISATION_TYPES, slug)
 
 
 @bp.context_processor
@@ -97,6 +120,9 @@ def _helpers() -> dict[str, Any]:
     return {
         "theme_label": lambda slug: theme_label(slug, locale()),
         "type_label": organisation_type_label,
+        "meeting_status_label": lambda code: label_of(MEETING_STATUSES, code),
+        "job_kind_label": lambda code: label_of(JOB_KINDS, code),
+        "job_state_label": lambda code: label_of(JOB_STATES, code),
         "local_time": local_time,
         "reason_text": reason_text,
     }

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import current_participant, participant_required
@@ -17,16 +18,18 @@ from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
 from matchmaker.services.matching import request_recompute
 
+#: Why a request cannot be sent, by the service's refusal code.
+REFUSALS = {
+    "pending": _l("Ya hay una solicitud abierta entre ustedes."),
+    "accepted": _l("Ya acordaron reunirse."),
+    "expired": _l("La solicitud ha caducado."),
+    "answered": _l("La solicitud ya no está pendiente."),
+    "not-allowed": _l("No es posible enviar esta solicitud."),
+}
+
 
 def _error_message(code: str) -> str:
-    messages = {
-        "pending": _("Ya hay una solicitud abierta entre ustedes."),
-        "accepted": _("Ya acordaron reunirse."),
-        "expired": _("La solicitud ha caducado."),
-        "answered": _("La solicitud ya no está pendiente."),
-        "not-allowed": _("No es posible enviar esta solicitud."),
-    }
-    return messages.get(code, _("No es posible enviar esta solicitud."))
+    return str(REFUSALS.get(code, REFUSALS["not-allowed"]))
 
 
 def _counterpart_or_404(participant: Participant, other_id: int) -> Participant:

@@ -84,6 +84,7 @@ def test_grid_shows_meetings_in_local_time(app: Flask, client: FlaskClient) -> N
     assert "Mesa 1" in page and "Mesa 2" in page and "Mesa 3" not in page
     assert "10/03<br>09:00–09:20" in page  # the first slot, in America/Mexico_City
     assert page.count('class="meeting draft"') == 6
+    assert page.count("<small>Borrador</small>") == 6  # the status in the reader's language
     with app.app_context():
         event = db.session.get_one(Event, data.event_id)
         names = {m.government.name for m in scheduling.list_meetings(event)}
@@ -100,6 +101,7 @@ def test_agenda_per_participant(app: Flask, client: FlaskClient) -> None:
     page = client.get(f"/organiser/schedule/people?participant={data.governments[0]}")
     text = page.get_data(as_text=True)
     assert text.count("/move") == 3  # one official, three partners
+    assert text.count("<td>Borrador</td>") == 3 and "draft<" not in text
 
 
 def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tasks: Tasks) -> None:

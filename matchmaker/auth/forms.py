@@ -13,6 +13,10 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Contraseña"), validators=[DataRequired()])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Correo electrónico"), validators=[DataRequired(), Length(max=254)])
+
+
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Contraseña actual"), validators=[DataRequired()])
     new = PasswordField(

@@ -16,11 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from matchmaker.auth.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from matchmaker.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from matchmaker.extensions import db, limiter
 from matchmaker.orm import utcnow
 from matchmaker.services import invitations
-from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, authenticate
+from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, authenticate, get_user_by_email
 
 bp = Blueprint("auth", __name__)
 
@@ -61,6 +66,26 @@ def change_password() -> str | Response:
             flash(_("Contraseña cambiada."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def forgot_password() -> str | Response:
+    """Mail a link to choose a new password. The answer is the same whether or not the
+    address has an account, so the page tells nobody who is registered."""
+    form = ForgotPasswordForm()
+    mail_configured = bool(current_app.config["SMTP_URL"])
+    if mail_configured and form.validate_on_submit():
+        user = get_user_by_email(form.email.data or "")
+        if user is not None and invitations.invite([user]):
+            db.session.commit()
+            from workers.tasks import send_account_invitations
+
+            send_account_invitations.delay(request.url_root)
+        flash(_("Si hay una cuenta con ese correo, te hemos enviado un enlace para elegir "
+                "una contraseña nueva."), "success")  # fmt: skip
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form, mail=mail_configured)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -232,18 +232,29 @@ def send_invitation(user: User, link: str, smtp_url: str, sender: str) -> bool:
 
 
 def invitation_mail(user: User, link: str) -> Mail:
+    """In the three languages of the congress: the reader's is not known before they log in."""
     person = user.participant
     event_name = person.event.name if person is not None else "matchmaker"
-    greeting = person.name if person is not None else user.email
     days = INVITATION_MAX_AGE.days
+    if user.last_login_at is None:
+        subject = f"{event_name}: tu acceso / your access / seu acesso"
+        why = (
+            f"La organización de {event_name} te ha creado una cuenta ({user.email}).",
+            f"The organisers of {event_name} created an account for you ({user.email}).",
+            f"A organização de {event_name} criou uma conta para você ({user.email}).",
+        )
+    else:
+        subject = f"{event_name}: nueva contraseña / new password / nova senha"
+        why = (
+            f"Se ha pedido una contraseña nueva para tu cuenta ({user.email}).",
+            f"A new password was requested for your account ({user.email}).",
+            f"Foi pedida uma nova senha para sua conta ({user.email}).",
+        )
     body = (
-        f"Hola, {greeting}:\n\n"
-        f"La organización de {event_name} te ha creado una cuenta ({user.email}). "
-        f"Elige tu contraseña en este enlace (válido {days} días):\n\n{link}\n\n"
-        f"—\n"
-        f"The organisers of {event_name} created an account for you ({user.email}). "
-        f"Choose your password here (valid for {days} days): {link}\n\n"
-        f"A organização de {event_name} criou uma conta para você ({user.email}). "
-        f"Escolha sua senha aqui (válido por {days} dias): {link}\n"
+        f"{why[0]} Elige tu contraseña en este enlace (válido {days} días):\n{link}\n\n"
+        f"{why[1]} Choose your password here (valid for {days} days):\n{link}\n\n"
+        f"{why[2]} Escolha sua senha aqui (válido por {days} dias):\n{link}\n"
     )
-    return Mail(to=[user.email], subject=f"{event_name}: tu acceso / your access", body=body)
+    if person is not None:
+        body = f"{person.name}:\n\n{body}"
+    return Mail(to=[user.email], subject=subject, body=body)

@@ -9,8 +9,6 @@ to ``test-artifacts/screenshots/`` at the repository root.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +23,7 @@ from werkzeug.serving import make_server
 from matchmaker.config import celery_settings
 from matchmaker.extensions import db
 from tests.conftest import REPO, clear_database, make_app, model_dir, require
-from tests.workers.conftest import READY_TIMEOUT, Worker, wait_until
+from tests.workers.conftest import Worker, spawn_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -94,19 +92,9 @@ def live_worker(live_server: LiveServer) -> Iterator[Worker]:
         MATCHMAKER_INSTANCE_PATH=str(live_server.instance),
         MATCHMAKER_MODEL_DIR=str(model_dir()),
     )
-    log = live_server.instance.parent / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
-               "--hostname", "browser@%h", "--pool", "solo", "--concurrency", "1",
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    worker = Worker(process, log)
+    worker = spawn_worker(env, live_server.instance.parent / "worker.log", "browser")
     try:
-        wait_until(lambda: " ready." in worker.output() or process.poll() is not None,
-                   READY_TIMEOUT, "the worker to start")  # fmt: skip
-        assert process.poll() is None, "worker died:\n" + worker.output()[-3000:]
+        worker.wait_ready()
         yield worker
     finally:
         worker.stop()

@@ -202,3 +202,36 @@ def test_tokens_expire_and_forged_ones_are_refused(app: Flask) -> None:
         assert invitations.user_for_token(forged, secret) is None
         # Past its age: the signature's own timestamp decides, not anything in the database.
         assert invitations.user_for_token(token, secret, max_age=timedelta(seconds=-1)) is None
+
+
+def test_forgotten_password_mails_a_link_without_telling_who_has_an_account(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workers.tasks
+
+    seed(app)
+    assert "/password/forgot" in client.get("/login").get_data(as_text=True)
+    no_mail = client.get("/password/forgot").get_data(as_text=True)
+    assert "Pide a la organización del evento un enlace nuevo" in no_mail
+    queued: list[tuple[str, ...]] = []
+    monkeypatch.setattr(
+        workers.tasks.send_account_invitations, "delay", lambda *a: queued.append(a)
+    )
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
+    answers = []
+    for email in ("OFFICIAL@example.org", "nobody@example.org"):
+        token = csrf_token(client, "/password/forgot")
+        response = client.post("/password/forgot", data={"email": email, "csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"] == "/login"
+        answers.append(client.get("/login").get_data(as_text=True))
+    assert all("Si hay una cuenta con ese correo" in answer for answer in answers)
+    assert queued == [("http://localhost/",)]  # only for the real account
+    with app.app_context():
+        official = db.session.execute(
+            db.select(User).where(User.email == "official@example.org")
+        ).scalar_one()
+        assert invitations.due_invitations() == [official.id]
+        assert official.check_password(PASSWORD)  # the old password works until the link is used
+        official.last_login_at = official.invited_at
+        mail = invitations.invitation_mail(official, "https://x.example/invite/t")
+        assert "nueva contraseña" in mail.subject and "https://x.example/invite/t" in mail.body

@@ -242,6 +242,9 @@ ACCESS: dict[tuple[str, str], Access] = {
         "POST", anonymous=frozenset({200}), **{r: frozenset({302}) for r in ROLES[1:]}
     ),
     ("auth.logout", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
+    # Without a mail server the page says whom to ask; an empty form is shown again.
+    ("auth.forgot_password", "GET"): public(),
+    ("auth.forgot_password", "POST"): public("POST"),
     ("auth.accept_invitation", "GET"): public(**{role: frozenset({404}) for role in ROLES}),
     ("auth.accept_invitation", "POST"): public("POST", **{r: frozenset({404}) for r in ROLES}),
     ("auth.change_password", "GET"): logged_in(),

@@ -69,6 +69,13 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while " ready." not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("worker did not start:\n" + self.output()[-3000:])
+            time.sleep(0.2)
+
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children): a crash."""
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -81,6 +88,20 @@ class Worker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def spawn_worker(
+    env: dict[str, str], log: Path, name: str, pool: str = "solo", concurrency: int = 1
+) -> Worker:
+    """A `celery worker` subprocess in its own process group, its output in ``log``."""
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
+               "--hostname", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
+               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    return Worker(process, log)
 
 
 @pytest.fixture
@@ -100,21 +121,9 @@ def start_worker(
             MATCHMAKER_INSTANCE_PATH=str(tmp_path / "instance"),
             **extra_env,
         )
-        log = tmp_path / f"worker-{name}.log"
-        command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
-                   "--hostname", f"{name}@%h", "--pool", pool, "--concurrency", str(concurrency),
-                   "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
-        worker = Worker(process, log)
+        worker = spawn_worker(env, tmp_path / f"worker-{name}.log", name, pool, concurrency)
         workers.append(worker)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while " ready." not in worker.output():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("worker did not start:\n" + worker.output()[-3000:])
-            time.sleep(0.2)
+        worker.wait_ready()
         return worker
 
     yield start

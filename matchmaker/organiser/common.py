@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,6 +107,33 @@ JOB_STATES = {
 }
 
 
+#: The workers' progress messages (plain English from the domain, which knows no locale) and
+#: what the organiser reads instead; the numbers are kept.
+JOB_MESSAGES = [
+    (re.compile(r"^reading the problem$"), _l("Leyendo los datos")),
+    (re.compile(r"^choosing which pairs meet$"), _l("Eligiendo qué pares se reúnen")),
+    (re.compile(r"^placing meetings in slots$"), _l("Colocando las reuniones en turnos y mesas")),
+    (re.compile(r"^improving \(round (?P<n>\d+)\)$"), _l("Mejorando la agenda (ronda %(n)s)")),
+    (re.compile(r"^checking for a better schedule exactly$"), _l("Buscando una agenda mejor")),
+    (re.compile(r"^writing the report$"), _l("Redactando el informe")),
+    (re.compile(r"^done$"), _l("Hecho")),
+    (re.compile(r"^encoded (?P<done>\d+) of (?P<total>\d+) texts$"),
+     _l("Perfiles analizados: %(done)s de %(total)s")),
+    (re.compile(r"^(?P<n>\d+) meetings published$"), _l("%(n)s reuniones publicadas")),
+    (re.compile(r"^suggestions for (?P<n>\d+) officials$"),
+     _l("Sugerencias calculadas para %(n)s funcionarios/as")),
+]  # fmt: skip
+
+
+def job_message(message: str) -> str:
+    """A worker's message in the reader's language when it is a known one, else as it is."""
+    for pattern, text in JOB_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return str(text) % found.groupdict()
+    return message
+
+
 def label_of(labels: dict[str, Any], code: str) -> str:
     """A code's label in the reader's language; an unknown code as it is."""
     return str(labels.get(code, code))
@@ -123,6 +151,7 @@ def _helpers() -> dict[str, Any]:
         "meeting_status_label": lambda code: label_of(MEETING_STATUSES, code),
         "job_kind_label": lambda code: label_of(JOB_KINDS, code),
         "job_state_label": lambda code: label_of(JOB_STATES, code),
+        "job_message": job_message,
         "local_time": local_time,
         "reason_text": reason_text,
     }

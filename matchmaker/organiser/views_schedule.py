@@ -13,7 +13,7 @@ from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
 from matchmaker.models import Job, Meeting
 from matchmaker.organiser import bp
-from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.common import actor, current_event, job_message
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
 from matchmaker.services import audit, jobs, participants, scheduling
 
@@ -81,7 +81,7 @@ def job_state(job: Job) -> dict[str, Any]:
         "kind": job.kind,
         "state": job.state,
         "progress": job.progress,
-        "message": job.message if job.state in ("queued", "running") else "",
+        "message": job_message(job.message) if job.state in ("queued", "running") else "",
         "finished": job.state in ("done", "failed"),
     }
 

@@ -60,6 +60,13 @@ def test_job_page_polls_until_done_then_shows_the_report(app: Flask, client: Fla
         jobs.report_progress(job_id, 0.5, "searching")
     state = client.get(f"/organiser/jobs/{job_id}.json").get_json()
     assert (state["state"], state["progress"], state["message"]) == ("running", 0.5, "searching")
+    # The worker's known messages reach the organiser in their language, numbers kept.
+    with app.app_context():
+        jobs.report_progress(job_id, 0.6, "improving (round 3)")
+    state = client.get(f"/organiser/jobs/{job_id}.json").get_json()
+    assert state["message"] == "Mejorando la agenda (ronda 3)"
+    english = client.get(f"/organiser/jobs/{job_id}.json", headers={"Accept-Language": "en"})
+    assert english.get_json()["message"] == "Improving the schedule (round 3)"
     with app.app_context():
         job = db.session.get_one(Job, job_id)
         result = {"meetings": 5, "total_weight": 300.0, "upper_bound": 320.0,

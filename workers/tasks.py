@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from celery import shared_task
@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
-from matchmaker.models import Meeting, User
-from matchmaker.services import agendas, invitations, jobs, matching, scheduling
+from matchmaker.models import Meeting, MeetingRequest, User
+from matchmaker.services import agendas, invitations, jobs, matching, notices, scheduling
 from matchmaker.services.events import EventNotFound, get_event
 from matchmaker.services.mail import MailNotConfigured
 from matchmaker.services.stats import compute_event_stats
@@ -127,21 +127,45 @@ def send_invitations(event_id: int) -> None:
         db.session.commit()
 
 
-@task(autoretry_for=(OperationalError, OSError, smtplib.SMTPException))
-def send_account_invitations(base_url: str) -> None:
-    """Email every invitation asked for and not yet sent; each account is marked once sent,
-    so a retry after a mail server failure sends only the rest."""
-    config = current_app.config
-    if not config["SMTP_URL"]:
-        log.warning("account invitations not sent: MATCHMAKER_SMTP_URL is not set")
+#: Mail tasks also retry when the mail server fails; what was sent is marked and skipped.
+MAIL_RETRY = (OperationalError, OSError, smtplib.SMTPException)
+
+
+def mail_each(due: Iterable[T], send: Callable[[T, str, str], object]) -> None:
+    """Send each due mail with the configured server, committing its mark at once."""
+    smtp_url, sender = current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"]
+    if not smtp_url:
+        log.warning("mail not sent: MATCHMAKER_SMTP_URL is not set")
         return
-    for user_id in invitations.due_invitations():
-        user = db.session.get(User, user_id)
-        if user is None:
-            continue
-        link = invitations.invitation_link(user, config["SECRET_KEY"], base_url)
-        invitations.send_invitation(user, link, config["SMTP_URL"], config["MAIL_FROM"])
+    for item in due:
+        send(item, smtp_url, sender)
         db.session.commit()
+
+
+@task(autoretry_for=MAIL_RETRY)
+def send_account_invitations(base_url: str) -> None:
+    """Email every invitation asked for and not yet sent."""
+    secret = current_app.config["SECRET_KEY"]
+
+    def send(user_id: int, smtp_url: str, sender: str) -> None:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            link = invitations.invitation_link(user, secret, base_url)
+            invitations.send_invitation(user, link, smtp_url, sender)
+
+    mail_each(invitations.due_invitations(), send)
+
+
+@task(autoretry_for=MAIL_RETRY)
+def send_request_notices(base_url: str) -> None:
+    """Tell recipients of new requests and requesters of answers, each notice once."""
+
+    def send(due: tuple[int, str], smtp_url: str, sender: str) -> None:
+        request = db.session.get(MeetingRequest, due[0])
+        if request is not None:
+            notices.send_notice(request, due[1], smtp_url, sender, base_url)
+
+    mail_each(notices.due_notices(), send)
 
 
 @task()

@@ -97,6 +97,10 @@ class MeetingRequest(db.Model):
     created_at: Mapped[created_at]
     answered_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    #: When the recipient was told of the request, and the requester of the answer, by mail:
+    #: set once sent, so that a retried notice task sends nothing twice.
+    request_mailed_at: Mapped[datetime | None]
+    answer_mailed_at: Mapped[datetime | None]
 
     requester: Mapped[Participant] = relationship(foreign_keys=[requester_id])
     recipient: Mapped[Participant] = relationship(foreign_keys=[recipient_id])

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 
 from matchmaker.auth.access import current_participant, participant_required
@@ -39,6 +39,18 @@ def enqueue_recompute(event_id: int) -> None:
         tasks.enqueue_recompute(event_id)
     except Exception:  # any broker error
         log.warning("suggestions recompute not queued for event %s", event_id, exc_info=True)
+
+
+def enqueue_request_notices() -> None:
+    """After the commit, when mail is configured: a worker tells the other side."""
+    from workers import tasks
+
+    if not current_app.config["SMTP_URL"]:
+        return
+    try:
+        tasks.send_request_notices.delay(request.url_root)
+    except Exception:  # any broker error: the request itself is saved
+        log.warning("request notices not queued", exc_info=True)
 
 
 @bp.route("/")

@@ -13,7 +13,13 @@ from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
-from matchmaker.participant import bp, enqueue_recompute, local_time, locale
+from matchmaker.participant import (
+    bp,
+    enqueue_recompute,
+    enqueue_request_notices,
+    local_time,
+    locale,
+)
 from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
 from matchmaker.services.matching import request_recompute
@@ -51,6 +57,7 @@ def new_request(participant_id: int) -> str | Response:
             participant,
             lambda: service.create_request(participant, other, form.message.data or ""),
             sent,
+            notify=True,
         )
     language = locale()
     return render_template(
@@ -81,8 +88,11 @@ def requests() -> str:
     )
 
 
-def _change_interest(participant: Participant, change: Callable[[], object], done: str) -> Response:
-    """Apply a change to expressed interest; on success, suggestions are recomputed."""
+def _change_interest(
+    participant: Participant, change: Callable[[], object], done: str, notify: bool = False
+) -> Response:
+    """Apply a change to expressed interest; on success, suggestions are recomputed (and with
+    ``notify`` the other side is told by mail)."""
     try:
         change()
         request_recompute(participant.event)
@@ -92,6 +102,8 @@ def _change_interest(participant: Participant, change: Callable[[], object], don
         return redirect(url_for("participant.requests"))
     db.session.commit()
     enqueue_recompute(participant.event_id)
+    if notify:
+        enqueue_request_notices()
     flash(done, "success")
     return redirect(url_for("participant.requests"))
 
@@ -119,6 +131,7 @@ def _answer(request_id: int, accept: bool) -> Response:
         return redirect(url_for("participant.requests"))
     db.session.commit()
     enqueue_recompute(participant.event_id)
+    enqueue_request_notices()
     flash(_("Solicitud aceptada.") if accept else _("Solicitud rechazada."), "success")
     return redirect(url_for("participant.requests"))
 

@@ -243,3 +243,24 @@ def test_unknown_theme_filter_is_ignored(app: Flask, client: FlaskClient, people
     login_as(app, client, people.official)
     page = client.get("/me/suggestions?theme=smart-parking").get_data(as_text=True)
     assert "Bruno Empresa" in page and "Carla Startup" in page
+
+
+def test_with_mail_configured_the_other_side_is_told(
+    app: Flask, client: FlaskClient, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workers.tasks
+
+    notices: list[tuple[str, ...]] = []
+    monkeypatch.setattr(workers.tasks.send_request_notices, "delay", lambda *a: notices.append(a))
+    login_as(app, client, people.official)
+    form_page = f"/me/requests/new/{people.partner}"
+    post(client, form_page, {"message": "¿Hablamos?"}, form_page)
+    assert notices == []  # no mail server: nothing queued
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
+    post(client, form_page, {"message": "otra vez"}, form_page)  # refused: already pending
+    assert notices == []
+    with app.app_context():
+        request_id = db.session.execute(db.select(MeetingRequest.id)).scalar_one()
+    login_as(app, client, people.partner)
+    assert post(client, f"/me/requests/{request_id}/accept").status_code == 302
+    assert notices == [("http://localhost/",)]

@@ -1,4 +1,5 @@
-"""Invitation mails sent by a real worker: one per account, a link that works, never twice."""
+"""Mail sent by a real worker: account invitations with a link that works, request notices;
+each one once, however often the task runs."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from flask import Flask
 
 from matchmaker.extensions import db
 from matchmaker.models import User
-from matchmaker.services import invitations
+from matchmaker.services import invitations, requests
 from tests.factories import create_event, create_participant
 from tests.workers.conftest import queue_drained, wait_until
-from workers.tasks import send_account_invitations
+from workers.tasks import send_account_invitations, send_request_notices
 
 BASE_URL = "https://citas.example.org/"
 
@@ -47,3 +48,25 @@ def test_the_worker_mails_each_invitation_once_with_a_working_link(
         assert invitations.due_invitations() == []
         sent = db.session.execute(db.select(User.invitation_sent_at)).scalars().all()
         assert len(sent) == 3 and all(sent)
+
+
+@pytest.mark.parametrize("broker_url", ["embedded"], indirect=True)
+def test_the_worker_tells_each_side_of_a_request_once(
+    worker_app: Flask, broker_url: str, task_queue: str, start_worker, smtp_sink
+) -> None:
+    smtp_url, received = smtp_sink
+    start_worker(MATCHMAKER_SMTP_URL=smtp_url)
+    with worker_app.app_context():
+        event = create_event()
+        official, partner = create_participant(event), create_participant(event, "partner")
+        request = requests.create_request(official, partner, "¿Nos vemos?")
+        db.session.commit()
+        send_request_notices.delay(BASE_URL)
+        wait_until(lambda: len(received) == 1, 120, "the request notice")
+        db.session.expire_all()
+        requests.answer_request(db.session.get_one(type(request), request.id), partner, True)
+        db.session.commit()
+        send_request_notices.delay(BASE_URL)
+        send_request_notices.delay(BASE_URL)
+        wait_until(lambda: queue_drained(broker_url, task_queue), 60, "the notices")
+        assert [envelope.rcpt_tos for envelope in received] == [[partner.email], [official.email]]

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.models import Event, User
 from matchmaker.organiser import bp
+from matchmaker.participant.reasons import describe_reason
 from matchmaker.services.events import EventNotFound, get_event
 
 SESSION_KEY = "organiser_event_id"
@@ -54,28 +55,6 @@ def local_time(moment: datetime | None, event: Event | None, fmt: str = "%Y-%m-%
         moment = moment.replace(tzinfo=UTC)
     zone = ZoneInfo(event.time_zone) if event is not None else UTC
     return moment.astimezone(zone).strftime(fmt)
-
-
-def reason_text(reason: dict[str, Any]) -> str:
-    """A suggestion's stored reason in the reader's language."""
-    code, data = reason.get("code"), reason.get("data") or {}
-    if code == "themes":
-        labels = ", ".join(theme_label(t, locale()) for t in data.get("themes", []))
-        return _("Temas en común: %(themes)s", themes=labels)
-    if code == "language":
-        return _("Idioma común: %(languages)s", languages=", ".join(data.get("languages", [])))
-    if code == "interpreter":
-        return _("Sin idioma común: hace falta intérprete")
-    if code == "similar":
-        text = str(reason.get("text", ""))
-        return _("Necesidad similar: %(quote)s", quote=text.partition(": ")[2] or text)
-    if code == "mutual-interest":
-        return _("Interés mutuo")
-    if code == "interest":
-        return _("Interés expresado")
-    if code == "manual":
-        return _("Añadida a mano por la organización")
-    return str(reason.get("text", ""))
 
 
 #: Labels of stored codes, translated when shown.
@@ -153,7 +132,7 @@ def _helpers() -> dict[str, Any]:
         "job_state_label": lambda code: label_of(JOB_STATES, code),
         "job_message": job_message,
         "local_time": local_time,
-        "reason_text": reason_text,
+        "describe_reason": lambda reason: describe_reason(reason, locale()),
     }
 
 

@@ -1,4 +1,5 @@
-"""A suggestion's reasons in the reader's language, from their ``code`` and ``data``."""
+"""A suggestion's reasons in the reader's language, from their ``code`` and ``data`` (the
+participants' suggestions and the organisers' match list show the same words)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def describe_reason(reason: Mapping[str, Any], locale: str) -> ShownReason:
         return ShownReason(code, _("Una de las partes ha pedido la reunión"))
     if code == "mutual-interest":
         return ShownReason(code, _("Interés mutuo: ambas partes quieren reunirse"))
+    if code == "manual":
+        return ShownReason(code, _("Añadida a mano por la organización"))
     return ShownReason(code, str(reason.get("text", code)))
 
 

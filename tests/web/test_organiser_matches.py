@@ -188,3 +188,21 @@ def test_audit_log_lists_every_decision(app: Flask, client: FlaskClient) -> None
     assert "2 entradas" in page
     assert "suggestion.approved" in page and "suggestion.rejected" in page
     assert "org@example.org" in page
+
+
+def test_reasons_read_as_on_the_participants_pages(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    with app.app_context():
+        suggestion = db.session.get_one(MatchSuggestion, data.suggestions[0])
+        suggestion.reasons = [
+            {"code": "language", "text": "common language: es", "data": {"languages": ["es"]}},
+            {"code": "similar", "text": "similar need", "data": {
+                "government_sentence": "Queremos reducir el tráfico.",
+                "partner_sentence": "Semáforos inteligentes."}},
+        ]  # fmt: skip
+        db.session.commit()
+    login_organiser(client)
+    page = client.get("/organiser/matches").get_data(as_text=True)
+    assert "Idioma común: Español" in page and "Necesidad y oferta parecidas" in page
+    assert "<q>Queremos reducir el tráfico.</q>" in page
+    assert "· Empresa</small>" in page  # the organisation type's label, not its code

@@ -19,8 +19,8 @@ from matchmaker.services.mail import MailNotConfigured
 
 
 @cli.command("invite")
-@click.option("--base-url", required=True,
-              help="the address people open, e.g. https://citas.example.org/")  # fmt: skip
+@click.option("--base-url", help="the address people open, e.g. https://citas.example.org/ "
+              "(default: MATCHMAKER_BASE_URL)")  # fmt: skip
 @click.option("--again", is_flag=True, help="also invite again every account not used yet")
 @click.option("--send", is_flag=True, help="mail them (MATCHMAKER_SMTP_URL), not print the links")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
@@ -28,10 +28,13 @@ from matchmaker.services.mail import MailNotConfigured
 @event_option
 @with_appcontext
 def invite_command(
-    base_url: str, again: bool, send: bool, out: Path | None, event_id: int | None
+    base_url: str | None, again: bool, send: bool, out: Path | None, event_id: int | None
 ) -> None:
     """Create accounts for participants without one and invite them to choose a password."""
     config = current_app.config
+    base_url = base_url or config["BASE_URL"]
+    if not base_url:
+        fail("the links need the address people open: --base-url or MATCHMAKER_BASE_URL")
     if send and not config["SMTP_URL"]:
         fail("--send needs a mail server: set MATCHMAKER_SMTP_URL")
     event = load_event(event_id)

@@ -18,7 +18,9 @@ ENVIRONMENT_VARIABLES = {
     "bundled multilingual-e5-small",
     "MATCHMAKER_MODEL_DIR": "where the default model is built once; default instance/models",
     "MATCHMAKER_SMTP_URL": "smtp://user:pass@host:port for invitations; default: not sent",
-    "MATCHMAKER_MAIL_FROM": "sender address of invitations",
+    "MATCHMAKER_MAIL_FROM": "sender address of every mail",
+    "MATCHMAKER_BASE_URL": "the public address in mailed links, e.g. https://citas.example.org/ "
+    "(default: the address each request came to)",
     "MATCHMAKER_INSTANCE_PATH": "folder for the SQLite files, models and secrets",
     "MATCHMAKER_TASK_QUEUE": "the queue tasks go to and workers consume (default celery)",
     "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
@@ -48,6 +50,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "MODEL_DIR": env.get("MATCHMAKER_MODEL_DIR") or str(instance / "models"),
         "SMTP_URL": env.get("MATCHMAKER_SMTP_URL") or "",
         "MAIL_FROM": env.get("MATCHMAKER_MAIL_FROM") or "matchmaker@localhost",
+        "BASE_URL": env.get("MATCHMAKER_BASE_URL") or "",
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "America/Mexico_City",
         "LANGUAGES": ("es", "en", "pt"),

@@ -109,6 +109,8 @@ def test_invite_creates_accounts_and_writes_links(
     again = invoke("invite", "--base-url", "https://citas.example.org/", "--again")
     fresh = list(csv.DictReader(io.StringIO(again.stdout)))
     assert len(fresh) == 120 and {r["link"] for r in fresh}.isdisjoint(r["link"] for r in rows)
+    no_address = invoke("invite")
+    assert no_address.exit_code == 1 and "MATCHMAKER_BASE_URL" in no_address.output
     no_mail = invoke("invite", "--base-url", "https://x.example/", "--send")
     assert no_mail.exit_code == 1 and "MATCHMAKER_SMTP_URL" in no_mail.output
 

@@ -26,6 +26,7 @@ from matchmaker.extensions import db, limiter
 from matchmaker.orm import utcnow
 from matchmaker.services import invitations
 from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, authenticate, get_user_by_email
+from matchmaker.urls import public_base_url
 
 bp = Blueprint("auth", __name__)
 
@@ -81,7 +82,7 @@ def forgot_password() -> str | Response:
             db.session.commit()
             from workers.tasks import send_account_invitations
 
-            send_account_invitations.delay(request.url_root)
+            send_account_invitations.delay(public_base_url())
         flash(_("Si hay una cuenta con ese correo, te hemos enviado un enlace para elegir "
                 "una contraseña nueva."), "success")  # fmt: skip
         return redirect(url_for("auth.login"))

@@ -14,6 +14,7 @@ from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
 from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
+from matchmaker.urls import public_base_url
 
 
 @bp.get("/accounts")
@@ -116,10 +117,10 @@ def _deliver(users: list[User]) -> str | Response:
         db.session.commit()
         from workers.tasks import send_account_invitations
 
-        send_account_invitations.delay(request.url_root)
+        send_account_invitations.delay(public_base_url())
         flash(_("%(n)s invitaciones en camino por correo.", n=len(users)), "success")
         return redirect(url_for("organiser.accounts"))
-    links = invitations.hand_out(users, config["SECRET_KEY"], request.url_root)
+    links = invitations.hand_out(users, config["SECRET_KEY"], public_base_url())
     db.session.commit()
     return render_template("organiser/invitation_links.html", links=links,
                            days=invitations.INVITATION_MAX_AGE.days)  # fmt: skip

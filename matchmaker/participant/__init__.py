@@ -10,11 +10,12 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.models import Event
+from matchmaker.urls import public_base_url
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def enqueue_request_notices() -> None:
     if not current_app.config["SMTP_URL"]:
         return
     try:
-        tasks.send_request_notices.delay(request.url_root)
+        tasks.send_request_notices.delay(public_base_url())
     except Exception:  # any broker error: the request itself is saved
         log.warning("request notices not queued", exc_info=True)
 

@@ -172,10 +172,11 @@ def test_with_mail_configured_the_invitations_are_queued(
     sent: list[tuple[str, ...]] = []
     monkeypatch.setattr(workers.tasks.send_account_invitations, "delay", lambda *a: sent.append(a))
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
+    app.config["BASE_URL"] = "https://citas.example.org/"  # behind a proxy: the public address
     data = seed(app)
     login_organiser(client)
     response = post(client, "/organiser/accounts/invite", {"scope": "missing"})
-    assert response.status_code == 302 and sent == [("http://localhost/",)]
+    assert response.status_code == 302 and sent == [("https://citas.example.org/",)]
     page = client.get("/organiser/accounts").get_data(as_text=True)
     assert "4 invitaciones en camino" in page
     with app.app_context():

@@ -23,21 +23,31 @@ def accounts() -> str:
     event = current_event()
     rows = invitations.account_rows(event)
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
+    search = request.args.get("q", "").strip()
     shown = [
         row
         for row in rows
-        if (not kind or row.participant.kind == kind) and (not status or row.status == status)
+        if (not kind or row.participant.kind == kind)
+        and (not status or row.status == status)
+        and _matches(row, search.casefold())
     ]
     organisers = db.session.execute(
         db.select(User).where(User.role == "organiser").order_by(User.email)
     ).scalars()
     return render_template(
         "organiser/accounts.html", event=event, rows=shown, total=len(rows), kind=kind,
-        status=status, counts=_status_counts(rows), organisers=list(organisers),
+        status=status, search=search, counts=_status_counts(rows), organisers=list(organisers),
         action_form=ActionForm(), organiser_form=OrganiserAccountForm(),
         days=invitations.INVITATION_MAX_AGE.days,
         pending=sum(row.status in invitations.NOT_JOINED for row in rows),
     )  # fmt: skip
+
+
+def _matches(row: invitations.AccountRow, search: str) -> bool:
+    """Name, organisation, email or id contain the (case-folded) search text."""
+    person = row.participant
+    fields = (person.name, person.organisation, person.email, person.external_id)
+    return not search or any(search in field.casefold() for field in fields)
 
 
 def _status_counts(rows: list[invitations.AccountRow]) -> dict[str, int]:

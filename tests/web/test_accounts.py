@@ -58,6 +58,11 @@ def test_inviting_everyone_without_an_account_creates_accounts_and_shows_links(
     assert {users[p].role for p in data.partners} == {"partner"}
     page = client.get("/organiser/accounts").get_data(as_text=True)
     assert "Invitada, aún no ha entrado" in page and "Sin cuenta" in page
+    with app.app_context():
+        one = db.session.get_one(Participant, data.partners[1])
+        name, email = one.name, one.email
+    found = client.get("/organiser/accounts", query_string={"q": email.upper()})
+    assert found.get_data(as_text=True).count('name="ids"') == 1 and name in found.get_data(True)
     # Nobody is left without an account: a second run invites nobody.
     response = post(client, "/organiser/accounts/invite", {"scope": "missing"})
     assert response.status_code == 302

@@ -104,7 +104,7 @@ def accept_invitation(token: str) -> str | Response:
         login_user(user)
         db.session.commit()
         flash(_("Bienvenida/o: tu contraseña está guardada."), "success")
-        return redirect(url_for("main.home"))
+        return redirect(url_for("organiser.index" if user.is_organiser else "participant.index"))
     return render_template("auth/accept_invitation.html", form=form, user=user,
                            min_length=MIN_PASSWORD_LENGTH)  # fmt: skip
 

@@ -188,7 +188,7 @@ def partner_id(live_server: LiveServer, name: str) -> str:
 
 def request_top_suggestion(page: Any) -> str:
     """The official opens their suggestions, reads the reasons and asks the first partner."""
-    page.get_by_role("link", name="Mi espacio").click()
+    page.get_by_role("link", name="Mi espacio", exact=True).click()
     page.get_by_role("navigation", name="Mi espacio").get_by_role(
         "link", name="Sugerencias"
     ).click()
@@ -211,7 +211,7 @@ def request_top_suggestion(page: Any) -> str:
 
 
 def accept_request(page: Any) -> None:
-    page.get_by_role("link", name="Mi espacio").click()
+    page.get_by_role("link", name="Mi espacio", exact=True).click()
     page.get_by_role("navigation", name="Mi espacio").get_by_role(
         "link", name="Solicitudes"
     ).click()

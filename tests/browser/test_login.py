@@ -39,7 +39,7 @@ def test_organiser_logs_in_and_out(page: Any, live_server: LiveServer) -> None:
     log_in(page, email)
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_text(email)).to_be_visible()
-    page.get_by_role("link", name="Organización").click()
+    page.get_by_role("link", name="Organización", exact=True).click()
     expect(page).to_have_url(live_server.url + "/organiser/")
     screenshot(page, "organiser-home-es")
     log_out(page)

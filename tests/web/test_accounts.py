@@ -91,8 +91,9 @@ def test_an_invitation_link_sets_the_password_logs_in_and_then_expires(
     short = choose_password(client, link, "short")
     assert short.status_code == 200 and "aria-invalid" in short.get_data(as_text=True)
     done = choose_password(client, link, "partner-pass-1")
-    assert done.status_code == 302
-    assert client.get("/me/").status_code == 200  # logged in as the partner
+    assert done.status_code == 302 and done.headers["Location"] == "/me/"
+    assert "tu contraseña está guardada" in client.get("/me/").get_data(as_text=True)
+    assert "Ir a mi espacio" in client.get("/").get_data(as_text=True)
     # The link is spent; the password is the one chosen.
     assert client.get(link).status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})

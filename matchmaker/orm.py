@@ -23,6 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp, time-zone aware: SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     # A registry of our own, because Flask-SQLAlchemy subclasses this base and SQLAlchemy
     # rejects a per-class type_annotation_map there.

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.models import Event, User
 from matchmaker.organiser import bp
+from matchmaker.orm import as_utc
 from matchmaker.participant.reasons import describe_reason
 from matchmaker.services.events import EventNotFound, get_event
 
@@ -51,8 +52,7 @@ def local_time(moment: datetime | None, event: Event | None, fmt: str = "%Y-%m-%
     """A stored UTC time in the event's time zone (SQLite returns naive UTC datetimes)."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = as_utc(moment)
     zone = ZoneInfo(event.time_zone) if event is not None else UTC
     return moment.astimezone(zone).strftime(fmt)
 

@@ -7,7 +7,7 @@ participant, so someone else's request, meeting or agenda answers 404.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
@@ -15,6 +15,7 @@ from flask_babel import get_locale
 
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.models import Event
+from matchmaker.orm import as_utc
 from matchmaker.urls import public_base_url
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
@@ -27,7 +28,7 @@ def locale() -> str:
 
 def local_time(event: Event, moment: datetime) -> str:
     """A stored UTC time as the event's wall-clock time (e.g. 12/03/2027 10:40)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    aware = as_utc(moment)
     return f"{aware.astimezone(ZoneInfo(event.time_zone)):%d/%m/%Y %H:%M}"
 
 

@@ -12,14 +12,14 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Participant, User
 from matchmaker.models.participant import ROLE_FOR_KIND
-from matchmaker.orm import utcnow
+from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.accounts import AccountError, get_user_by_email
 from matchmaker.services.mail import Mail, send_mail
 
@@ -162,16 +162,9 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=_SALT)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _fingerprint(user: User) -> str:
-    invited_at = _aware(user.invited_at)
-    stamp = invited_at.astimezone(UTC).isoformat() if invited_at is not None else ""
+    invited_at = user.invited_at
+    stamp = as_utc(invited_at).astimezone(UTC).isoformat() if invited_at is not None else ""
     return hashlib.sha256(f"{user.password_hash}|{stamp}".encode()).hexdigest()[:24]
 
 
@@ -222,8 +215,8 @@ def due_invitations() -> list[int]:
 
 def send_invitation(user: User, link: str, smtp_url: str, sender: str) -> bool:
     """Mail one invitation and mark it sent; False if it was already sent."""
-    invited_at, sent_at = _aware(user.invited_at), _aware(user.invitation_sent_at)
-    if invited_at is None or (sent_at is not None and sent_at >= invited_at):
+    invited_at, sent_at = user.invited_at, user.invitation_sent_at
+    if invited_at is None or (sent_at is not None and as_utc(sent_at) >= as_utc(invited_at)):
         return False
     send_mail(smtp_url, sender, invitation_mail(user, link))
     user.invitation_sent_at = utcnow()

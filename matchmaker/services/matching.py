@@ -33,7 +33,7 @@ from matchmaker.models import (
     MeetingRequest,
     Participant,
 )
-from matchmaker.orm import utcnow
+from matchmaker.orm import as_utc, utcnow
 
 Progress = Callable[[float, str], None]
 Pair = tuple[str, str]
@@ -203,14 +203,7 @@ def request_recompute(event: Event) -> datetime:
 
 def recompute_is_due(event: Event) -> bool:
     requested, computed = event.suggestions_requested_at, event.suggestions_computed_at
-    return requested is not None and (computed is None or _aware(computed) < _aware(requested))
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return requested is not None and (computed is None or as_utc(computed) < as_utc(requested))
 
 
 def _fill(row: MatchSuggestion, entry: dict[str, object], now: datetime) -> None:

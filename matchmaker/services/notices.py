@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
-from matchmaker.orm import utcnow
+from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.mail import Mail, send_mail
-from matchmaker.services.requests import aware, is_expired
+from matchmaker.services.requests import is_expired
 
 NEW, ANSWER = "new", "answer"
 
@@ -62,7 +62,7 @@ def new_request_mail(request: MeetingRequest, base_url: str) -> Mail:
     asker, event = request.requester, request.requester.event
     deadline = ""
     if request.expires_at is not None:
-        local = aware(request.expires_at).astimezone(ZoneInfo(event.time_zone))
+        local = as_utc(request.expires_at).astimezone(ZoneInfo(event.time_zone))
         deadline = f"{local:%d/%m/%Y %H:%M} ({event.time_zone})"
     quote = f'\n\n"{request.message}"' if request.message else ""
     body = (

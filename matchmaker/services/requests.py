@@ -6,13 +6,13 @@ A pending request whose ``expires_at`` has passed counts as expired everywhere, 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, MatchSuggestion, MeetingRequest, Participant
-from matchmaker.orm import utcnow
+from matchmaker.orm import as_utc, utcnow
 
 #: Longest message a request may carry.
 MESSAGE_MAX = 1000
@@ -26,11 +26,6 @@ class RequestError(ValueError):
         self.code = code
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def is_expired(request: MeetingRequest, now: datetime | None = None) -> bool:
     """Pending and past its expiry time (or already marked expired)."""
     if request.status == "expired":
@@ -38,7 +33,7 @@ def is_expired(request: MeetingRequest, now: datetime | None = None) -> bool:
     return (
         request.status == "pending"
         and request.expires_at is not None
-        and aware(request.expires_at) <= (now or utcnow())
+        and as_utc(request.expires_at) <= (now or utcnow())
     )
 
 

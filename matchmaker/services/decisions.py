@@ -37,6 +37,16 @@ def get_block(government_id: int, partner_id: int) -> BlockedPair | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def find_suggestion(event_id: int, government_id: int, partner_id: int) -> MatchSuggestion | None:
+    """The event's suggestion for this pair, whatever its status."""
+    query = db.select(MatchSuggestion).where(
+        MatchSuggestion.event_id == event_id,
+        MatchSuggestion.government_id == government_id,
+        MatchSuggestion.partner_id == partner_id,
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
 def decide(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:
     """Approve, reject or reopen one suggestion; a blocked pair cannot be approved."""
     if status not in DECISIONS:
@@ -104,13 +114,7 @@ def add_pair(
     _check_pair(event, government, partner)
     if get_block(government.id, partner.id):
         raise PairBlocked(f"{government.external_id}–{partner.external_id} is blocked")
-    suggestion = db.session.execute(
-        db.select(MatchSuggestion).where(
-            MatchSuggestion.event_id == event.id,
-            MatchSuggestion.government_id == government.id,
-            MatchSuggestion.partner_id == partner.id,
-        )
-    ).scalar_one_or_none()
+    suggestion = find_suggestion(event.id, government.id, partner.id)
     if suggestion is None:
         suggestion = MatchSuggestion(
             event_id=event.id,
@@ -155,13 +159,7 @@ def block_pair(
     else:
         block.reason = reason
     db.session.flush()
-    suggestion = db.session.execute(
-        db.select(MatchSuggestion).where(
-            MatchSuggestion.event_id == event.id,
-            MatchSuggestion.government_id == government.id,
-            MatchSuggestion.partner_id == partner.id,
-        )
-    ).scalar_one_or_none()
+    suggestion = find_suggestion(event.id, government.id, partner.id)
     if suggestion is not None and suggestion.status != "rejected":
         _set_status(suggestion, "rejected", actor)
     audit.record("pair.blocked", actor=actor, event_id=event.id, target=block, reason=reason,

@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, MatchSuggestion, MeetingRequest, Participant
 from matchmaker.orm import as_utc, utcnow
+from matchmaker.services.decisions import get_block
 
 #: Longest message a request may carry.
 MESSAGE_MAX = 1000
@@ -65,13 +66,6 @@ def _pair(a: Participant, b: Participant) -> tuple[Participant, Participant]:
     return (a, b) if a.is_government else (b, a)
 
 
-def is_blocked(government_id: int, partner_id: int) -> bool:
-    query = db.select(BlockedPair.id).where(
-        BlockedPair.government_id == government_id, BlockedPair.partner_id == partner_id
-    )
-    return db.session.execute(query).first() is not None
-
-
 def can_address(requester: Participant, recipient: Participant) -> bool:
     """Officials ask partners and partners ask officials, within one event."""
     return requester.event_id == recipient.event_id and requester.kind != recipient.kind
@@ -88,7 +82,7 @@ def create_request(
     if not can_address(requester, recipient):
         raise RequestError("not-allowed")
     government, partner = _pair(requester, recipient)
-    if is_blocked(government.id, partner.id):
+    if get_block(government.id, partner.id) is not None:
         raise RequestError("not-allowed")
     moment = now or utcnow()
     expire_requests(requester.event_id, moment)  # frees the pending slot of an overdue one

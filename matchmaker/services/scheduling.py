@@ -20,6 +20,7 @@ from matchmaker.domain.scheduling import (
 )
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant
+from matchmaker.services.decisions import find_suggestion, get_block
 
 #: Meetings that hold their slot: everything but cancelled ones.
 LIVE = ("draft", "published", "held", "no-show")
@@ -145,8 +146,12 @@ def book_pair(
     existing = _live_meeting(government_id, partner_id)
     if existing is not None:
         return BookingOutcome("already-booked", existing)
-    suggestion = _suggestion(event, government_id, partner_id)
-    if suggestion is None or suggestion.status != "approved" or _is_blocked(suggestion):
+    suggestion = find_suggestion(event.id, government_id, partner_id)
+    if (
+        suggestion is None
+        or suggestion.status != "approved"
+        or get_block(government_id, partner_id) is not None
+    ):
         return BookingOutcome("not-approved")
     problem = build_problem(event, [suggestion], list_meetings(event))
     if avoid_slots:
@@ -192,23 +197,6 @@ def _live_meeting(government_id: int, partner_id: int) -> Meeting | None:
         Meeting.government_id == government_id,
         Meeting.partner_id == partner_id,
         Meeting.status.in_(LIVE),
-    )
-    return db.session.execute(query).scalar_one_or_none()
-
-
-def _is_blocked(suggestion: MatchSuggestion) -> bool:
-    query = db.select(BlockedPair.id).where(
-        BlockedPair.government_id == suggestion.government_id,
-        BlockedPair.partner_id == suggestion.partner_id,
-    )
-    return db.session.execute(query).first() is not None
-
-
-def _suggestion(event: Event, government_id: int, partner_id: int) -> MatchSuggestion | None:
-    query = db.select(MatchSuggestion).where(
-        MatchSuggestion.event_id == event.id,
-        MatchSuggestion.government_id == government_id,
-        MatchSuggestion.partner_id == partner_id,
     )
     return db.session.execute(query).scalar_one_or_none()
 

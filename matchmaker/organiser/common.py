@@ -40,6 +40,15 @@ def current_event() -> Event:
     return get_event()
 
 
+def back_within(prefix: str, fallback: str) -> Response:
+    """To the page the form came from (its ``next`` field, filters kept) when it lies under
+    ``prefix`` on this site, else to the ``fallback`` endpoint: never an open redirect."""
+    target = request.form.get("next", "")
+    if target.startswith(prefix) and "//" not in target:
+        return redirect(target)
+    return redirect(url_for(fallback))
+
+
 def actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 

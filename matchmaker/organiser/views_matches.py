@@ -15,7 +15,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion, Participant
 from matchmaker.models.matching import SUGGESTION_STATUSES
 from matchmaker.organiser import bp
-from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.common import actor, back_within, current_event
 from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
 from matchmaker.services import audit, decisions, matching, participants
 
@@ -116,11 +116,7 @@ def matches() -> str:
 
 
 def _back() -> Response:
-    """To the list the organiser came from, filters kept (same-site only)."""
-    target = request.form.get("next", "")
-    if target.startswith("/organiser/matches") and "//" not in target:
-        return redirect(target)
-    return redirect(url_for("organiser.matches"))
+    return back_within("/organiser/matches", "organiser.matches")
 
 
 @bp.post("/matches/<int:suggestion_id>/decide")

@@ -13,7 +13,7 @@ from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
 from matchmaker.models import Job, Meeting
 from matchmaker.organiser import bp
-from matchmaker.organiser.common import actor, current_event, job_message
+from matchmaker.organiser.common import actor, back_within, current_event, job_message
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
 from matchmaker.services import audit, jobs, participants, scheduling
 
@@ -180,10 +180,7 @@ def _meeting_action(meeting_id: int, rebook: bool) -> Response:
 
 
 def _back_to_schedule() -> Response:
-    target = request.form.get("next", "")
-    if target.startswith("/organiser/schedule") and "//" not in target:
-        return redirect(target)
-    return redirect(url_for("organiser.grid"))
+    return back_within("/organiser/schedule", "organiser.grid")
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")

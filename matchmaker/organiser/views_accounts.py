@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -51,10 +53,7 @@ def _matches(row: invitations.AccountRow, search: str) -> bool:
 
 
 def _status_counts(rows: list[invitations.AccountRow]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    return counts
+    return dict(Counter(row.status for row in rows))
 
 
 @bp.post("/accounts/invite")

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from matchmaker.domain.calendar import Slot
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
@@ -34,11 +35,10 @@ def schedule_csv(event: Event, statuses: Sequence[str] = LIVE) -> str:
     slots = event.calendar().slots
     rows = []
     for meeting in _meetings(event, statuses):
-        slot = slots[meeting.slot_index]
         government, partner = meeting.government, meeting.partner
         rows.append([
-            slot.start.date().isoformat(), f"{slot.start:%H:%M}", f"{slot.end:%H:%M}",
-            event.time_zone, meeting.slot_index + 1, meeting.table_number + 1,
+            *_when(event, slots[meeting.slot_index]),
+            meeting.slot_index + 1, meeting.table_number + 1,
             government.external_id, government.name, government.organisation,
             partner.external_id, partner.name, partner.organisation,
             meeting.status, f"{meeting.weight:.2f}",
@@ -56,11 +56,9 @@ def transparency_register_csv(
     slots = event.calendar().slots
     rows = []
     for meeting in _meetings(event, statuses):
-        slot = slots[meeting.slot_index]
         government, partner = meeting.government, meeting.partner
         rows.append([
-            slot.start.date().isoformat(), f"{slot.start:%H:%M}", f"{slot.end:%H:%M}",
-            event.time_zone,
+            *_when(event, slots[meeting.slot_index]),
             government.name, government.role_title, government.organisation, government.country,
             partner.organisation, partner.organisation_type, partner.name,
             "; ".join(theme_label(t, locale) for t in meeting_themes(government, partner)),
@@ -72,6 +70,12 @@ def transparency_register_csv(
 def meeting_themes(government: Participant, partner: Participant) -> list[str]:
     shared = [t for t in government.themes if t in partner.themes]
     return shared or list(government.themes)
+
+
+def _when(event: Event, slot: Slot) -> list[str]:
+    """The leading columns of both files: date, start, end (local) and the time zone."""
+    return [slot.start.date().isoformat(), f"{slot.start:%H:%M}", f"{slot.end:%H:%M}",
+            event.time_zone]  # fmt: skip
 
 
 def _meetings(event: Event, statuses: Sequence[str]) -> list[Meeting]:

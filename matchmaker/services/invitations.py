@@ -71,12 +71,16 @@ def account_rows(event: Event) -> list[AccountRow]:
 
 
 def create_participant_accounts(event: Event, participant_ids: Iterable[int]) -> AccountsCreated:
-    """An account, with a password nobody knows, for each of these participants lacking one."""
+    """An account, with no password yet, for each of these participants lacking one."""
     wanted = set(participant_ids)
+    return _create_accounts([row for row in account_rows(event) if row.participant.id in wanted])
+
+
+def _create_accounts(rows: Iterable[AccountRow]) -> AccountsCreated:
     result = AccountsCreated()
-    for row in account_rows(event):
+    for row in rows:
         person = row.participant
-        if person.id not in wanted or row.user is not None:
+        if row.user is not None:
             continue
         if get_user_by_email(person.email) is not None:
             result.skipped.append(person)
@@ -128,7 +132,7 @@ def invite_participants(
         rows = [row for row in rows if row.status in NOT_JOINED]
     else:
         raise ValueError(f"unknown invitation scope {scope!r}")
-    accounts = create_participant_accounts(event, [row.participant.id for row in rows])
+    accounts = _create_accounts(rows)
     existing = [row.user for row in rows if row.user is not None]
     invited = invite([*existing, *accounts.created])
     return InvitationRound(invited, accounts.created, accounts.skipped)

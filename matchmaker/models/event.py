@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaker.domain.calendar import EventCalendar
@@ -30,6 +31,8 @@ class Event(db.Model):
     num_tables: Mapped[int] = mapped_column(default=20)
     default_max_meetings: Mapped[int] = mapped_column(default=8)
     request_expiry_hours: Mapped[int] = mapped_column(default=72)
+    #: The demo event made by ``matchmaker demo``/``up``: found by this mark, not its name.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: Figures recomputed by a worker after imports (counts per kind, type, theme).
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats_computed_at: Mapped[datetime | None]

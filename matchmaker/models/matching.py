@@ -75,11 +75,11 @@ class MeetingRequest(db.Model):
 
     __tablename__ = "meeting_request"
     __table_args__ = (
-        # One open request per direction and pair; answered ones stay as history.
+        # One open request per pair, whichever side asked; answered ones stay as history.
         Index(
-            "uq_meeting_request_pending",
-            "requester_id",
-            "recipient_id",
+            "uq_meeting_request_pending_pair",
+            "government_id",
+            "partner_id",
             unique=True,
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),

@@ -46,6 +46,9 @@ class Meeting(db.Model):
     weight: Mapped[float] = mapped_column(default=0.0)
     outcome: Mapped[str] = mapped_column(Text, default="")
     invitation_sent_at: Mapped[datetime | None]
+    #: Failed attempts to mail the invitation, and the last failure's reason, for organisers.
+    invitation_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    invitation_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

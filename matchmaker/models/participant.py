@@ -86,6 +86,9 @@ class User(UserMixin, db.Model):
     #: while ``invitation_sent_at`` is older (or unset), which makes the sending task idempotent.
     invited_at: Mapped[datetime | None]
     invitation_sent_at: Mapped[datetime | None]
+    #: Part of every session's login id: a new one (at logout or a password change) ends
+    #: every session issued with the old one, including copied cookies.
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
     participant: Mapped[Participant | None] = relationship()
 

@@ -22,7 +22,8 @@ class DemoLogin:
 
 
 def get_demo_event() -> Event | None:
-    query = db.select(Event).where(Event.name == DEMO_EVENT_NAME)
+    """The demo event, by its mark: organisers may rename it."""
+    query = db.select(Event).where(Event.is_demo.is_(True)).order_by(Event.id)
     return db.session.execute(query).scalars().first()
 
 
@@ -38,6 +39,7 @@ def load_demo(password: str) -> tuple[Event, list[DemoLogin]]:
             num_tables=12,
             default_max_meetings=8,
         )
+        event.is_demo = True
         data = resources.files("matchmaker.demo").joinpath("participants.csv").read_bytes()
         participants.import_participants(event, data)
         matching.request_recompute(event)  # a worker computes the suggestions

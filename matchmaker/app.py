@@ -11,7 +11,10 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from matchmaker import config
-from matchmaker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from matchmaker.error_pages import register_error_pages
+from matchmaker.extensions import babel, csrf, db, login_manager, migrate
+from matchmaker.http_security import register_security_headers
+from matchmaker.throttling import register_throttling
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,11 +34,18 @@ def create_app(
     app.config.from_mapping(config.build_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+        # Secure cookies exactly when the public address is https (set in tests too).
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     _init_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
+    register_security_headers(app)
+    register_error_pages(app)
+    register_throttling(app)
     app.jinja_env.globals["get_locale"] = get_locale
     from workers.celery_app import celery_init_app
 
@@ -50,17 +60,14 @@ def _init_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.models import User
+    from matchmaker.auth.sessions import load_user_from_session_id
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user_from_session_id)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -87,6 +94,13 @@ def _select_locale() -> str | None:
     if session.get("locale") in languages:
         return str(session["locale"])
     return request.accept_languages.best_match(languages) or "es"
+
+
+def _register_converters(app: Flask) -> None:
+    """``<int:…>`` in every route takes only ids a database column holds: larger is a 404."""
+    from matchmaker.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _register_blueprints(app: Flask) -> None:

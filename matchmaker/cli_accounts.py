@@ -12,10 +12,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from matchmaker.cli import cli, event_option, fail, load_event
+from matchmaker.domain.spreadsheet import neutralise_row
 from matchmaker.extensions import db
 from matchmaker.models import User
 from matchmaker.services import invitations
-from matchmaker.services.mail import MailNotConfigured
+from matchmaker.services.mail import MailAddressError, MailNotConfigured
 
 
 @cli.command("invite")
@@ -53,8 +54,9 @@ def invite_command(
         writer.writerow(["email", "name", "organisation", "link"])
         for user, link in links:
             person = user.participant
-            writer.writerow([user.email, person.name if person else "",
-                             person.organisation if person else "", link])  # fmt: skip
+            row = [user.email, person.name if person else "",
+                   person.organisation if person else "", link]  # fmt: skip
+            writer.writerow(neutralise_row(row))  # names come from an imported file
     db.session.commit()
     click.echo(f"{len(result.created)} accounts created, {len(links)} invitation links", err=True)
 
@@ -67,6 +69,10 @@ def _mail_due(base_url: str) -> int:
         link = invitations.invitation_link(user, config["SECRET_KEY"], base_url)
         try:
             sent += invitations.send_invitation(user, link, config["SMTP_URL"], config["MAIL_FROM"])
+        except MailAddressError as exc:  # this one address: say so and mail the others
+            db.session.rollback()
+            click.echo(f"skipped {user.email!r}: {exc}", err=True)
+            continue
         except (OSError, MailNotConfigured) as exc:  # smtplib errors are OSErrors
             db.session.rollback()
             fail(f"mail to {user.email} failed ({exc}); {sent} sent; run again to resume")

@@ -19,13 +19,30 @@ ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_MODEL_DIR": "where the default model is built once; default instance/models",
     "MATCHMAKER_SMTP_URL": "smtp://user:pass@host:port for invitations; default: not sent",
     "MATCHMAKER_MAIL_FROM": "sender address of every mail",
-    "MATCHMAKER_BASE_URL": "the public address in mailed links, e.g. https://citas.example.org/ "
-    "(default: the address each request came to)",
+    "MATCHMAKER_BASE_URL": "the public address in mailed and handed-out links, e.g. "
+    "https://citas.example.org/ (default: the address `matchmaker serve`/`up` listens on; "
+    "never the request's Host header); https here also makes the session cookie Secure",
     "MATCHMAKER_INSTANCE_PATH": "folder for the SQLite files, models and secrets",
     "MATCHMAKER_TASK_QUEUE": "the queue tasks go to and workers consume (default celery)",
     "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
     "worker that died (default 3600; longer than the longest task)",
     "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
+    # Throttling (matchmaker.throttling); limits in Flask-Limiter's syntax, e.g. "5 per 15 minutes".
+    "MATCHMAKER_TRUSTED_PROXIES": "how many reverse proxies in front of the app set "
+    "X-Forwarded-For/-Proto (default 0: those headers are ignored)",
+    "MATCHMAKER_RATELIMIT_STORAGE_URL": "where throttling counts live, shared by every web "
+    "process (default: the broker when it is redis://, else each process's memory)",
+    "MATCHMAKER_LOGIN_LIMIT_PER_ACCOUNT": "failed logins per email (default 5 per 15 minutes)",
+    "MATCHMAKER_LOGIN_LIMIT_PER_ADDRESS": "failed logins per client address "
+    "(default 100 per 10 minutes)",
+    "MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ACCOUNT": "password links asked for one email "
+    "(default 3 per hour)",
+    "MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ADDRESS": "password links asked from one client "
+    "address (default 100 per 10 minutes)",
+    "MATCHMAKER_INVITE_LIMIT_PER_ACCOUNT": "passwords sent through one account's invitation "
+    "link (default 10 per 10 minutes)",
+    "MATCHMAKER_INVITE_LIMIT_PER_ADDRESS": "passwords sent through invitation links from one "
+    "client address (default 300 per 10 minutes)",
 }
 
 
@@ -56,8 +73,40 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ("es", "en", "pt"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        **throttling_settings(broker_url),
+        # Never sent with another site's requests; script cannot read it. Secure when the
+        # public address is https (create_app decides, after the tests' overrides).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
         "CELERY": celery_settings(broker_url, eager, visibility, queue),
+    }
+
+
+def throttling_settings(broker_url: str) -> dict[str, Any]:
+    """Throttling (``matchmaker.throttling``): where counts live, trusted proxies, limits."""
+    env = os.environ
+    shared = broker_url if broker_url.startswith(("redis://", "rediss://")) else "memory://"
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("MATCHMAKER_RATELIMIT_STORAGE_URL") or shared,
+        "RATELIMIT_KEY_PREFIX": "matchmaker-throttle",
+        "TRUSTED_PROXIES": int(env.get("MATCHMAKER_TRUSTED_PROXIES") or 0),
+        # Failed logins only: a hall of people logging in from one address is never held up
+        # by its successes; a guesser gets 5 tries per account and 100 per address.
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_LOGIN_LIMIT_PER_ACCOUNT")
+        or "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_LOGIN_LIMIT_PER_ADDRESS")
+        or "100 per 10 minutes",
+        # Every request for a password link, whether or not the email has an account.
+        "PASSWORD_RESET_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ACCOUNT")
+        or "3 per hour",
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ADDRESS")
+        or "100 per 10 minutes",
+        # Every password sent through a valid invitation link (each one is hashed).
+        "INVITE_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_INVITE_LIMIT_PER_ACCOUNT")
+        or "10 per 10 minutes",
+        "INVITE_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_INVITE_LIMIT_PER_ADDRESS")
+        or "300 per 10 minutes",
     }
 
 

@@ -104,6 +104,8 @@ def make_app(database_url: str, instance: Path, **overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
+        # The public address mailed links carry (the test client's own address).
+        "BASE_URL": "http://localhost/",
         "MODEL_DIR": str(model_dir()),
     }
     config.update(overrides)

@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import smtplib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
-from matchmaker.models import Meeting, MeetingRequest, User
-from matchmaker.services import agendas, invitations, jobs, matching, notices, scheduling
+from matchmaker.models import Event, Meeting, MeetingRequest, User
+from matchmaker.services import (
+    agendas,
+    invitations,
+    jobs,
+    matching,
+    meeting_mail,
+    notices,
+    scheduling,
+)
 from matchmaker.services.events import EventNotFound, get_event
-from matchmaker.services.mail import MailNotConfigured
+from matchmaker.services.mail import MailServerUnavailable
 from matchmaker.services.stats import compute_event_stats
 
 log = logging.getLogger(__name__)
@@ -99,46 +106,105 @@ def schedule_event(
 
 @task()
 def publish_event(job_id: int, event_id: int) -> None:
-    """Publish the draft meetings, then send the invitations."""
+    """Publish the draft meetings, then queue the invitations.
+
+    The invitations follow each meeting's own flags, not this job: queueing them again is
+    cheap and sends only what is unsent, so every delivery of this task queues them, also
+    one that finds the job done. A worker that dies between the commit and the queueing
+    leaves this task unacknowledged; its redelivery finds the job done and queues them then.
+    """
     job = jobs.get_job(job_id)
-    if job is None or job.state == "done":
+    if job is None:
         return
-    published = scheduling.publish_schedule(get_event(event_id))
-    jobs.finish_job(job, {"published": len(published)}, f"{len(published)} meetings published")
-    db.session.commit()
+    if job.state != "done":
+        published = scheduling.publish_schedule(get_event(event_id))
+        jobs.finish_job(job, {"published": len(published)}, f"{len(published)} meetings published")
+        db.session.commit()
     send_invitations.delay(event_id)
 
 
-@task()
+#: Mail tasks retry when the mail server cannot be reached (and on transient database
+#: errors); what was sent is marked and skipped, a message refused on its own is not retried.
+MAIL_RETRY = (OperationalError, MailServerUnavailable)
+#: A mail server may be down for a while: the invitation tasks keep trying for about an hour.
+INVITATION_RETRY: dict[str, Any] = {
+    "autoretry_for": MAIL_RETRY,
+    "retry_backoff_max": 600,
+    "max_retries": 15,
+}
+
+
+@task(**INVITATION_RETRY)
 def send_invitations(event_id: int) -> None:
-    """Email every published meeting not yet announced; each one is marked once sent."""
+    """Email every published meeting whose invitation is due, each message on its own.
+
+    A message that cannot be built or that the server refuses is recorded on its meeting
+    (attempts and reason, shown to organisers) and the batch goes on; later runs try it again
+    until MAX_INVITATION_ATTEMPTS. An unreachable server stops the batch and the task retries
+    with backoff, marking nothing failed; each sent meeting is marked and committed at once.
+    """
+    try:
+        event = get_event(event_id)
+    except EventNotFound:
+        return
+    send_due_invitations(event)
+
+
+@task(**INVITATION_RETRY)
+def retry_failed_invitations() -> None:
+    """Try again every failed invitation with attempts left, in every event (for a periodic
+    schedule: a failure may be passing, such as a full mailbox or a greylisting server)."""
+    for event_id in meeting_mail.list_events_with_retries():
+        send_due_invitations(get_event(event_id))
+
+
+def send_due_invitations(event: Event) -> None:
+    """The body of the invitation tasks: send the event's due invitations one by one."""
     smtp_url, sender = current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"]
     if not smtp_url:
         log.warning("invitations not sent: MATCHMAKER_SMTP_URL is not set")
         return
-    for meeting_id in agendas.list_uninvited(get_event(event_id)):
-        meeting = db.session.get(Meeting, meeting_id)
-        if meeting is None:
-            continue
-        try:
-            agendas.send_invitation(meeting, smtp_url, sender)
-        except MailNotConfigured:
-            return
+    due = meeting_mail.list_due_invitations(event)
+    db.session.commit()  # each claim below starts a transaction of its own
+    for meeting_id in due:
+        meeting = meeting_mail.claim_invitation(meeting_id)
+        if meeting is not None:
+            _send_one(meeting, smtp_url, sender)
         db.session.commit()
 
 
-#: Mail tasks also retry when the mail server fails; what was sent is marked and skipped.
-MAIL_RETRY = (OperationalError, OSError, smtplib.SMTPException)
+def _send_one(meeting: Meeting, smtp_url: str, sender: str) -> None:
+    """Send one meeting's mail; a failure of this message only is recorded on the meeting."""
+    try:
+        agendas.send_invitation(meeting, smtp_url, sender)
+    except (MailServerUnavailable, SQLAlchemyError):
+        db.session.rollback()
+        raise
+    except Exception as exc:  # this message only: anything else goes on the organisers' list
+        failure = meeting_mail.record_failure(meeting, exc)
+        log.warning("invitation for meeting %d failed (%s): %s", meeting.id, failure.kind, exc)
 
 
 def mail_each(due: Iterable[T], send: Callable[[T, str, str], object]) -> None:
-    """Send each due mail with the configured server, committing its mark at once."""
+    """Send each due mail with the configured server, committing its mark at once.
+
+    A mail that fails on its own (a bad address, a refused recipient) is logged and left due
+    for the next run; the others still go out. An unreachable server stops the batch.
+    """
     smtp_url, sender = current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"]
     if not smtp_url:
         log.warning("mail not sent: MATCHMAKER_SMTP_URL is not set")
         return
     for item in due:
-        send(item, smtp_url, sender)
+        try:
+            send(item, smtp_url, sender)
+        except (MailServerUnavailable, SQLAlchemyError):
+            db.session.rollback()
+            raise
+        except Exception:  # this mail only
+            db.session.rollback()
+            log.exception("mail for %r not sent; it stays due", item)
+            continue
         db.session.commit()
 
 

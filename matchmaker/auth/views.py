@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -13,56 +11,71 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from matchmaker import throttling
 from matchmaker.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     SetPasswordForm,
 )
-from matchmaker.extensions import db, limiter
-from matchmaker.orm import utcnow
+from matchmaker.auth.sessions import (
+    end_all_sessions,
+    log_out,
+    renew_after_password_change,
+    start_session,
+)
+from matchmaker.extensions import db
 from matchmaker.services import invitations
 from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, authenticate, get_user_by_email
-from matchmaker.urls import public_base_url
+from matchmaker.urls import can_mail_links, public_base_url, safe_redirect_target
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        failed = throttling.failed_logins(form.email.data or "")
+        if (seconds := failed.seconds_to_wait()) is not None:
+            # Refused even with the right password, so guessing on gains nothing.
+            form.password.errors = [
+                _("Demasiados intentos fallidos.") + " " + throttling.wait_message(seconds)
+            ]
+            return throttling.too_many(render_template("auth/login.html", form=form), seconds)
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
-            user.last_login_at = utcnow()
+            start_session(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
+        failed.record()
         form.password.errors = [_("Correo o contraseña incorrectos.")]
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    logout_user()
+    if current_user.is_authenticated:
+        log_out(current_user._get_current_object())
+        db.session.commit()
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> str | Response:
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(account=current_user)
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data or ""):
             form.current.errors = [_("La contraseña actual no es correcta.")]
         else:
             current_user.set_password(form.new.data or "")
+            renew_after_password_change(current_user._get_current_object())
             db.session.commit()
             flash(_("Contraseña cambiada."), "success")
             return redirect(url_for("main.home"))
@@ -70,13 +83,13 @@ def change_password() -> str | Response:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
 def forgot_password() -> str | Response:
     """Mail a link to choose a new password. The answer is the same whether or not the
     address has an account, so the page tells nobody who is registered."""
     form = ForgotPasswordForm()
-    mail_configured = bool(current_app.config["SMTP_URL"])
+    mail_configured = can_mail_links()
     if mail_configured and form.validate_on_submit():
+        throttling.password_link_requests(form.email.data or "").take()
         user = get_user_by_email(form.email.data or "")
         if user is not None and invitations.invite([user]):
             db.session.commit()
@@ -90,27 +103,20 @@ def forgot_password() -> str | Response:
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def accept_invitation(token: str) -> str | Response:
     """An invited person chooses their password and is logged in."""
     user = invitations.user_for_token(token, current_app.config["SECRET_KEY"])
     if user is None:
         return make_response(render_template("auth/invitation_invalid.html"), 404)
-    form = SetPasswordForm()
+    if request.method == "POST":
+        throttling.invitation_posts(user.id).take()
+    form = SetPasswordForm(account=user)
     if form.validate_on_submit():
-        if current_user.is_authenticated:
-            logout_user()
         invitations.accept_invitation(user, form.new.data or "")
-        login_user(user)
+        end_all_sessions(user)  # a new password: sessions from before it end
+        start_session(user)
         db.session.commit()
         flash(_("Bienvenida/o: tu contraseña está guardada."), "success")
         return redirect(url_for("organiser.index" if user.is_organiser else "participant.index"))
     return render_template("auth/accept_invitation.html", form=form, user=user,
                            min_length=MIN_PASSWORD_LENGTH)  # fmt: skip
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would help phishing."""
-    if target and target.startswith("/") and not urlsplit(target).netloc and "\\" not in target:
-        return target
-    return url_for("main.home")

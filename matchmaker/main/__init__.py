@@ -8,9 +8,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.auth.views import _safe_next
 from matchmaker.extensions import db
 from matchmaker.models import Event
+from matchmaker.readiness import broker_reachable, database_reachable
+from matchmaker.urls import safe_redirect_target
 
 bp = Blueprint("main", __name__)
 
@@ -23,8 +24,19 @@ def home() -> str:
 
 @bp.route("/healthz")
 def health() -> dict[str, str]:
-    db.session.execute(db.text("SELECT 1"))
+    """Liveness: the process answers. Cheap enough to be asked every second."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def ready() -> tuple[dict[str, str], int]:
+    """Readiness, for load balancers and supervisors: 503 while the database or the broker
+    cannot be reached (this process could not do its work)."""
+    checks = {"database": database_reachable(), "broker": broker_reachable()}
+    ready = all(checks.values())
+    body = {"status": "ready" if ready else "not ready"}
+    body |= {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
+    return body, 200 if ready else 503
 
 
 @bp.route("/language", methods=["POST"])
@@ -37,6 +49,6 @@ def set_language() -> Response:
             current_user.locale = chosen
             db.session.commit()
     # Drop ?lang= from the page we return to: it would override the choice just made.
-    target = urlsplit(_safe_next(request.form.get("next")))
+    target = urlsplit(safe_redirect_target(request.form.get("next")))
     query = urlencode([(k, v) for k, v in parse_qsl(target.query) if k != "lang"])
     return redirect(urlunsplit(("", "", target.path, query, "")))

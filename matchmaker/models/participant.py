@@ -103,6 +103,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:
+        """The login id kept in the session: the account and its current session token
+        (``matchmaker.auth.sessions``), so that replacing the token ends the session."""
+        return f"{self.id}:{self.session_token or ''}"
+
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active

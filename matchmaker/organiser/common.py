@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,19 +15,26 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker.domain.vocabulary import theme_label
+from matchmaker.ids import parse_id
 from matchmaker.models import Event, User
 from matchmaker.organiser import bp
 from matchmaker.orm import as_utc
 from matchmaker.participant.reasons import describe_reason
 from matchmaker.services.events import EventNotFound, get_event
+from matchmaker.urls import has_public_address, safe_redirect_target
 
 SESSION_KEY = "organiser_event_id"
 
 
 def current_event() -> Event:
-    """``?event=ID`` (remembered in the session), else the remembered one, else the only one."""
-    chosen = request.args.get("event", type=int)
-    if chosen is not None:
+    """``?event=ID`` (remembered in the session), else the remembered one, else the only one.
+
+    An ``?event=`` that names no possible event is an unknown event, like a deleted one."""
+    raw = request.args.get("event")
+    if raw:
+        chosen = parse_id(raw)
+        if chosen is None:
+            raise EventNotFound(f"no event with id {raw!r}")
         event = get_event(chosen)
         session[SESSION_KEY] = event.id
         return event
@@ -43,10 +50,7 @@ def current_event() -> Event:
 def back_within(prefix: str, fallback: str) -> Response:
     """To the page the form came from (its ``next`` field, filters kept) when it lies under
     ``prefix`` on this site, else to the ``fallback`` endpoint: never an open redirect."""
-    target = request.form.get("next", "")
-    if target.startswith(prefix) and "//" not in target:
-        return redirect(target)
-    return redirect(url_for(fallback))
+    return redirect(safe_redirect_target(request.form.get("next"), fallback, prefix=prefix))
 
 
 def actor() -> User:
@@ -142,6 +146,8 @@ def _helpers() -> dict[str, Any]:
         "job_message": job_message,
         "local_time": local_time,
         "describe_reason": lambda reason: describe_reason(reason, locale()),
+        "public_address_missing": not has_public_address(),
+        "mail_without_address": bool(current_app.config["SMTP_URL"]) and not has_public_address(),
     }
 
 

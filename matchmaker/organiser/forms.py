@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,19 +25,27 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from matchmaker.services.event_settings import FIRST_DAY, LAST_DAY
+
 _BREAK = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*(.*)$")
 
 
 def parse_days(text: str) -> list[date]:
-    """ISO dates separated by new lines, commas or spaces."""
+    """ISO dates separated by new lines, commas or spaces, within FIRST_DAY..LAST_DAY."""
     days = []
     for token in re.split(r"[\s,;]+", text.strip()):
         if not token:
             continue
         try:
-            days.append(date.fromisoformat(token))
+            day = date.fromisoformat(token)
         except ValueError as exc:
             raise FieldError(_l("«%(value)s» no es una fecha AAAA-MM-DD.", value=token)) from exc
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise FieldError(
+                _l("«%(value)s» está fuera de los años admitidos (%(first)s–%(last)s).",
+                   value=token, first=FIRST_DAY.year, last=LAST_DAY.year)
+            )  # fmt: skip
+        days.append(day)
     if not days:
         raise FieldError(_l("Indica al menos un día."))
     if len(set(days)) != len(days):
@@ -51,7 +61,7 @@ def parse_breaks(text: str) -> list[tuple[time, time, str]]:
             continue
         match = _BREAK.match(line)
         try:
-            if match is None:
+            if match is None or _has_control_characters(line):
                 raise ValueError(line)
             start, end = (
                 time.fromisoformat(match[1].zfill(5)),
@@ -73,11 +83,26 @@ def _range(low: float, high: float) -> NumberRange:
     return NumberRange(low, high, message=_l("Debe estar entre %(min)s y %(max)s."))
 
 
+def _has_control_characters(text: str) -> bool:
+    """Control characters and line or paragraph separators: a one-line value holds none."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
+def _one_line(_form: Any, field: Any) -> None:
+    if _has_control_characters(field.data or ""):
+        raise FieldError(_l("Escribe una sola línea, sin caracteres de control."))
+
+
+@cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _time_zone(_form: Any, field: Any) -> None:
-    try:
-        ZoneInfo(field.data or "")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise FieldError(_l("Zona horaria desconocida (p. ej. America/Mexico_City).")) from exc
+    # Only names from the time zone database: ZoneInfo opens files, and some names ("America",
+    # a very long one) make it raise errors other than "not found".
+    if (field.data or "") not in _known_time_zones():
+        raise FieldError(_l("Zona horaria desconocida (p. ej. America/Mexico_City)."))
 
 
 def _days(_form: Any, field: Any) -> None:
@@ -89,8 +114,10 @@ def _breaks(_form: Any, field: Any) -> None:
 
 
 class EventSettingsForm(FlaskForm):
-    name = StringField(_l("Nombre del evento"), validators=[DataRequired(), Length(max=200)])
-    venue = StringField(_l("Sede"), validators=[Optional(), Length(max=200)])
+    name = StringField(
+        _l("Nombre del evento"), validators=[DataRequired(), Length(max=200), _one_line]
+    )
+    venue = StringField(_l("Sede"), validators=[Optional(), Length(max=200), _one_line])
     time_zone = StringField(_l("Zona horaria"), validators=[DataRequired(), _time_zone])
     days = TextAreaField(
         _l("Días de reuniones (AAAA-MM-DD, uno por línea)"), validators=[DataRequired(), _days]

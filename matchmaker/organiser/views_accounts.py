@@ -10,13 +10,14 @@ from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
+from matchmaker.ids import parse_ids
 from matchmaker.models import User
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
 from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
-from matchmaker.urls import public_base_url
+from matchmaker.urls import has_public_address, public_base_url
 
 
 @bp.get("/accounts")
@@ -65,7 +66,9 @@ def invite_participants() -> str | Response:
     if not ActionForm().validate_on_submit() or scope not in invitations.SCOPES:
         flash(_("No se pudo enviar: vuelve a intentarlo."), "error")
         return redirect(url_for("organiser.accounts"))
-    chosen = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    if not has_public_address():
+        return _no_public_address()
+    chosen = parse_ids(request.form.getlist("ids"))
     result = invitations.invite_participants(event, scope, chosen)
     if result.invited or result.skipped:
         audit.record("accounts.invited", actor=actor(), event_id=event.id, scope=scope,
@@ -85,6 +88,8 @@ def invite_participants() -> str | Response:
 @organiser_required
 def add_organiser() -> str | Response:
     form = OrganiserAccountForm()
+    if not has_public_address():
+        return _no_public_address()
     if not form.validate_on_submit():
         for error in form.email.errors:
             flash(str(error), "error")
@@ -116,6 +121,14 @@ def set_account_active(user_id: int) -> Response:
                  actor=actor(), event_id=None, target=user)  # fmt: skip
     db.session.commit()
     flash(_("Cuenta activada.") if user.active else _("Cuenta desactivada."), "success")
+    return redirect(url_for("organiser.accounts"))
+
+
+def _no_public_address() -> Response:
+    """Invitation links carry the site's public address; without one nothing is created."""
+    flash(_("No se puede invitar todavía: falta la dirección pública del sitio "
+            "(MATCHMAKER_BASE_URL), que va en cada enlace. Pide a quien administra el "
+            "servidor que la configure."), "error")  # fmt: skip
     return redirect(url_for("organiser.accounts"))
 
 

@@ -12,12 +12,20 @@ from werkzeug.wrappers import Response
 from matchmaker.auth.access import organiser_required
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
+from matchmaker.ids import parse_id
 from matchmaker.models import Event, MatchSuggestion, Meeting, Participant
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import SESSION_KEY, actor, current_event
 from matchmaker.organiser.forms import EventSettingsForm, UploadForm, parse_breaks, parse_days
+from matchmaker.organiser.import_errors import describe
 from matchmaker.services import audit, events, matching, participants
-from matchmaker.services.event_settings import EventSettings, SettingsRejected, apply_settings
+from matchmaker.services.event_settings import (
+    FIRST_DAY,
+    LAST_DAY,
+    EventSettings,
+    SettingsRejected,
+    apply_settings,
+)
 
 
 @bp.route("/")
@@ -28,7 +36,7 @@ def index() -> str:
     if len(all_events) == 1:
         event = all_events[0]
     elif all_events:
-        chosen = request.args.get("event", type=int) or session.get(SESSION_KEY)
+        chosen = parse_id(request.args.get("event")) or session.get(SESSION_KEY)
         event = next((e for e in all_events if e.id == chosen), None)
         if event is not None:
             session[SESSION_KEY] = event.id
@@ -71,10 +79,10 @@ def settings() -> str | Response:
     elif form.validate_on_submit():
         values = _settings(form)
         created = event is None
-        if event is None:
-            event = events.create_event(values.name, days=[d.isoformat() for d in values.days])
-            audit.record("event.created", actor=actor(), event_id=event.id, target=event)
         try:
+            if event is None:
+                event = events.create_event(values.name, days=[d.isoformat() for d in values.days])
+                audit.record("event.created", actor=actor(), event_id=event.id, target=event)
             calendar = apply_settings(event, values, actor())
         except SettingsRejected as rejected:
             db.session.rollback()
@@ -142,6 +150,9 @@ def _rejection(rejected: SettingsRejected) -> str:
                  table=data.get("table"))  # fmt: skip
     if rejected.field == "breaks":
         return _("Cada pausa debe terminar después de empezar.")
+    if rejected.field == "days" and "day" in data:
+        return _("«%(value)s» está fuera de los años admitidos (%(first)s–%(last)s).",
+                 value=data["day"], first=FIRST_DAY.year, last=LAST_DAY.year)  # fmt: skip
     return _("Quedarían %(n)s turnos, pero hay reuniones o ausencias en el turno %(slot)s.",
              n=data.get("num_slots"), slot=data.get("slot"))  # fmt: skip
 
@@ -152,14 +163,15 @@ def upload_participants() -> str | Response:
     """Import a participants file, all or nothing, showing every bad row."""
     event = current_event()
     form = UploadForm()
-    errors = []
+    errors: list[dict[str, object]] = []
     if form.validate_on_submit():
         data = form.file.data.read()
         try:
             summary = participants.import_participants(event, data)
         except ImportRejected as rejected:
             db.session.rollback()
-            errors = rejected.errors
+            errors = [{"line": e.line, "column": e.column, "reason": describe(e)}
+                      for e in rejected.errors]  # fmt: skip
         else:
             audit.record("participants.imported", actor=actor(), event_id=event.id,
                          filename=form.file.data.filename or "",

@@ -12,12 +12,14 @@ from werkzeug.wrappers import Response
 from matchmaker.auth.access import organiser_required
 from matchmaker.domain.vocabulary import THEMES
 from matchmaker.extensions import db
+from matchmaker.ids import page_number, parse_id, parse_ids
 from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion, Participant
 from matchmaker.models.matching import SUGGESTION_STATUSES
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, back_within, current_event
 from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
 from matchmaker.services import audit, decisions, matching, participants
+from matchmaker.transactions import commit_or_rerun
 
 PAGE_SIZE = 50
 VERBS = {"approve": "approved", "reject": "rejected", "reopen": "suggested"}
@@ -42,7 +44,7 @@ class Filters:
             min_score=args.get("min_score", type=float),
             status=status if status in (*SUGGESTION_STATUSES, "blocked") else "",
             language=language if language in ("common", "interpreter") else "",
-            page=max(1, args.get("page", 1, type=int)),
+            page=page_number(args.get("page")),
         )
 
     def args(self, **changes: object) -> dict[str, object]:
@@ -147,7 +149,7 @@ def decide_one(suggestion_id: int) -> Response:
 def decide_selection() -> Response:
     event = current_event()
     status = VERBS.get(request.form.get("decision", ""))
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ids = parse_ids(request.form.getlist("ids"))
     if not ActionForm().validate_on_submit() or status is None:
         flash(_("No se pudo registrar la decisión: vuelve a intentarlo."), "error")
         return _back()
@@ -211,7 +213,7 @@ def _pair_choices(form: AddPairForm | BlockPairForm, event: Event) -> None:
     ]
     if request.method == "GET":  # preselected from a row of the match list
         for field in (form.government, form.partner):
-            chosen: int | None = request.args.get(field.name, None, int)
+            chosen = parse_id(request.args.get(field.name))
             if chosen is not None:
                 field.data = chosen
 
@@ -229,13 +231,14 @@ def add_pair() -> str | Response:
     _pair_choices(form, event)
     if form.validate_on_submit():
         government, partner = _pair(form)
+        score = form.score.data
         try:
-            decisions.add_pair(event, government, partner, actor(), form.score.data)
+            # Racing another organiser, the loser runs again and approves the winner's row.
+            commit_or_rerun(lambda: decisions.add_pair(event, government, partner, actor(), score))
         except decisions.PairBlocked:
             db.session.rollback()
             form.partner.errors = [_("Este par está bloqueado.")]
         else:
-            db.session.commit()
             flash(_("Par añadido y aprobado: %(g)s ↔ %(p)s.", g=government.name,
                     p=partner.organisation), "success")  # fmt: skip
             return redirect(url_for("organiser.matches", status="approved"))
@@ -250,8 +253,9 @@ def block_pair() -> str | Response:
     _pair_choices(form, event)
     if form.validate_on_submit():
         government, partner = _pair(form)
-        decisions.block_pair(event, government, partner, (form.reason.data or "").strip(), actor())
-        db.session.commit()
+        reason = (form.reason.data or "").strip()
+        # Racing another organiser, the loser runs again and updates the winner's block.
+        commit_or_rerun(lambda: decisions.block_pair(event, government, partner, reason, actor()))
         flash(_("Par bloqueado: %(g)s ↔ %(p)s.", g=government.name, p=partner.organisation),
               "success")  # fmt: skip
         return redirect(url_for("organiser.block_pair"))
@@ -280,7 +284,6 @@ def unblock_pair(block_id: int) -> Response:
 @organiser_required
 def audit_log() -> str:
     event = current_event()
-    page = max(1, request.args.get("page", 1, type=int))
     # Entries of no event (accounts, organisers) belong to every event's log.
     of_event = db.or_(AuditEntry.event_id == event.id, AuditEntry.event_id.is_(None))
     query = (
@@ -292,7 +295,8 @@ def audit_log() -> str:
     total = db.session.execute(
         db.select(db.func.count()).select_from(AuditEntry).where(of_event)
     ).scalar_one()
-    entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
     pages = max(1, -(-total // PAGE_SIZE))
+    page = page_number(request.args.get("page"), last=pages)
+    entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
     return render_template("organiser/audit.html", event=event, entries=list(entries),
                            page=page, pages=pages, total=total)  # fmt: skip

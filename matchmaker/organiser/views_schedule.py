@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
-from matchmaker.models import Job, Meeting
+from matchmaker.ids import parse_id
+from matchmaker.models import Event, Job, Meeting
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, back_within, current_event, job_message
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
-from matchmaker.services import audit, jobs, participants, scheduling
+from matchmaker.services import audit, jobs, meeting_mail, participants, scheduling
+from matchmaker.services.events import get_event
 
 
 @bp.route("/schedule")
@@ -29,8 +31,14 @@ def schedule() -> str:
     counts = {status: sum(1 for m in meetings if m.status == status) for status in scheduling.LIVE}
     return render_template("organiser/schedule.html", event=event, counts=counts,
                            total=len(meetings), jobs=list(recent), form=ScheduleForm(),
-                           action_form=ActionForm(),
+                           action_form=ActionForm(), **_invitations(event),
                            approved=len(scheduling.list_schedulable_pairs(event)))  # fmt: skip
+
+
+def _invitations(event: Event) -> dict[str, Any]:
+    """What the invitations card (templates/organiser/_invitations.html) shows."""
+    return {"invitations": meeting_mail.invitation_status(event),
+            "mail_configured": bool(current_app.config["SMTP_URL"])}  # fmt: skip
 
 
 @bp.post("/schedule/start")
@@ -92,8 +100,12 @@ def job(job_id: int) -> str:
     job = _job(job_id)
     event = current_event()
     histogram = {int(k): v for k, v in (job.result.get("meetings_per_official") or {}).items()}
+    invitations: dict[str, Any] = {}
+    if job.kind == "publish" and job.event_id is not None:
+        invitations = _invitations(event if event.id == job.event_id else get_event(job.event_id))
     return render_template("organiser/job.html", job=job, event=event,
-                           histogram=dict(sorted(histogram.items())))  # fmt: skip
+                           histogram=dict(sorted(histogram.items())),
+                           action_form=ActionForm(), **invitations)  # fmt: skip
 
 
 @bp.route("/jobs/<int:job_id>.json")
@@ -127,7 +139,7 @@ def grid() -> str:
 def people_agendas() -> str:
     event = current_event()
     everyone = participants.list_participants(event)
-    chosen_id = request.args.get("participant", type=int)
+    chosen_id = parse_id(request.args.get("participant"))
     chosen = next((p for p in everyone if p.id == chosen_id), None)
     agenda: list[Meeting] = []
     if chosen is not None:
@@ -193,3 +205,25 @@ def cancel_meeting(meeting_id: int) -> Response:
 @organiser_required
 def move_meeting(meeting_id: int) -> Response:
     return _meeting_action(meeting_id, rebook=True)
+
+
+@bp.post("/schedule/invitations/retry")
+@organiser_required
+def retry_invitations() -> Response:
+    """Give the failed invitations their attempts back and queue the sending again."""
+    event = current_event()
+    if not ActionForm().validate_on_submit():
+        return _back_to_schedule()
+    if not current_app.config["SMTP_URL"]:
+        flash(_("El correo no está configurado: las invitaciones a las reuniones no se envían "
+                "por correo. Cada participante ve su agenda en el sitio."), "warning")  # fmt: skip
+        return _back_to_schedule()
+    reset = meeting_mail.reset_failed(event)
+    audit.record("invitations.retried", actor=actor(), event_id=event.id, meetings=reset)
+    db.session.commit()
+    from workers.tasks import send_invitations
+
+    send_invitations.delay(event.id)
+    flash(_("Envío de invitaciones en marcha (%(n)s fallidas vuelven a intentarse).", n=reset),
+          "success")  # fmt: skip
+    return back_within("/organiser/", "organiser.schedule")

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.models import Event
 from matchmaker.orm import as_utc
-from matchmaker.urls import public_base_url
+from matchmaker.urls import can_mail_links, public_base_url
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
 log = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ def enqueue_request_notices() -> None:
     from workers import tasks
 
     if not current_app.config["SMTP_URL"]:
+        return
+    if not can_mail_links():
+        log.error("request notices not sent: mail is configured but MATCHMAKER_BASE_URL is not")
         return
     try:
         tasks.send_request_notices.delay(public_base_url())

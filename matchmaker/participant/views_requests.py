@@ -23,6 +23,7 @@ from matchmaker.participant import (
 from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
 from matchmaker.services.matching import request_recompute
+from matchmaker.transactions import commit_or_rerun
 
 #: Why a request cannot be sent, by the service's refusal code.
 REFUSALS = {
@@ -92,15 +93,21 @@ def _change_interest(
     participant: Participant, change: Callable[[], object], done: str, notify: bool = False
 ) -> Response:
     """Apply a change to expressed interest; on success, suggestions are recomputed (and with
-    ``notify`` the other side is told by mail)."""
-    try:
+    ``notify`` the other side is told by mail).
+
+    A request racing another for the same pair loses at the database's unique index; run
+    again, the service finds the winner and refuses like it refuses any second request."""
+
+    def work() -> None:
         change()
         request_recompute(participant.event)
+
+    try:
+        commit_or_rerun(work)
     except service.RequestError as exc:
         db.session.rollback()
         flash(_error_message(exc.code), "warning")
         return redirect(url_for("participant.requests"))
-    db.session.commit()
     enqueue_recompute(participant.event_id)
     if notify:
         enqueue_request_notices()

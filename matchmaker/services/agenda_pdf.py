@@ -21,6 +21,8 @@ FONT = "DejaVu"
 #: Column widths in mm (A4 minus 1 cm margins): time, table, counterpart, organisation.
 COLUMNS = (34.0, 14.0, 72.0, 70.0)
 ROW_HEIGHT = 12.0
+#: Headings (name; role and organisation) are cut to this many characters: a few lines.
+HEADING_CHARS = 300
 
 
 @cache
@@ -70,10 +72,14 @@ def _participant_section(
 ) -> None:
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 8, participant.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, _shorten(participant.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
     pdf.multi_cell(
-        0, 6, f"{participant.role_title}, {participant.organisation}", new_x="LMARGIN", new_y="NEXT"
+        0,
+        6,
+        _shorten(f"{participant.role_title}, {participant.organisation}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.set_text_color(90, 90, 90)
     where = f"{event.name}" + (f" · {event.venue}" if event.venue else "")
@@ -135,11 +141,30 @@ def _table_row(pdf: FPDF, cells: list[tuple[str, str]]) -> None:
     pdf.set_xy(pdf.l_margin, y + ROW_HEIGHT)
 
 
+def _shorten(text: str) -> str:
+    """A heading cut to a few lines' worth (an imported name may be a page long)."""
+    return text if len(text) <= HEADING_CHARS else text[: HEADING_CHARS - 1].rstrip() + "…"
+
+
 def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """``text`` cut with "…" so that it fits ``width`` (minus the cell padding)."""
+    """``text`` cut with "…" so that it fits ``width`` (minus the cell padding).
+
+    A few measurements however long the text: a prefix twice as long each time until one
+    overflows (so only about as much text as fits is measured), then a binary search for the
+    longest cut that fits with its "…"."""
     room = width - 2 * pdf.c_margin
-    if pdf.get_string_width(text) <= room:
+    size = 16
+    while size < len(text) and pdf.get_string_width(text[:size]) <= room:
+        size *= 2
+    if size >= len(text) and pdf.get_string_width(text) <= room:
         return text
-    while text and pdf.get_string_width(text + "…") > room:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    # The cut at ``fits`` fits with its "…" (nothing, "…" alone, always counts as fitting);
+    # the one at ``overflows`` does not: the prefix alone is already too wide.
+    fits, overflows = 0, min(size, len(text))
+    while overflows - fits > 1:
+        middle = (fits + overflows) // 2
+        if pdf.get_string_width(text[:middle] + "…") <= room:
+            fits = middle
+        else:
+            overflows = middle
+    return text[:fits].rstrip() + "…"

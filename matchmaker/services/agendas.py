@@ -6,25 +6,34 @@ from matchmaker.domain.agenda import AgendaItem, Person, agenda_ics
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
 from matchmaker.orm import utcnow
-from matchmaker.services.mail import Attachment, Mail, send_mail
+from matchmaker.services.mail import Attachment, Mail, check_address, clean_header, send_mail
 
 
 def agenda_item(event: Event, meeting: Meeting) -> AgendaItem:
+    """The meeting as a calendar shows it. Every name is put on one line: calendar lines
+    cannot hold a bare line break (nor can mail headers)."""
     slot = event.calendar().slots[meeting.slot_index]
     government, partner = meeting.government, meeting.partner
+    gov_org, par_org = clean_header(government.organisation), clean_header(partner.organisation)
     return AgendaItem(
         uid=f"meeting-{meeting.id}@matchmaker",
         start=slot.start,
         end=slot.end,
-        summary=f"{government.organisation} — {partner.organisation}",
-        location=f"{event.venue or event.name}, mesa {meeting.table_number + 1}",
+        summary=f"{gov_org} — {par_org}",
+        location=clean_header(f"{event.venue or event.name}, mesa {meeting.table_number + 1}"),
         description=(
-            f"{government.name} ({government.role_title}, {government.organisation})\n"
-            f"{partner.name} ({partner.role_title}, {partner.organisation})"
+            f"{clean_header(government.name)} ({clean_header(government.role_title)}, {gov_org})\n"
+            f"{clean_header(partner.name)} ({clean_header(partner.role_title)}, {par_org})"
         ),
-        attendees=(Person(government.name, government.email), Person(partner.name, partner.email)),
+        attendees=(_person(government), _person(partner)),
         cancelled=meeting.status == "cancelled",
     )
+
+
+def _person(participant: Participant) -> Person:
+    """An attendee on one line: calendar parameters cannot hold line breaks (neither can mail
+    headers; send_mail refuses such an address)."""
+    return Person(clean_header(participant.name), clean_header(participant.email))
 
 
 def participant_agenda(participant: Participant, statuses: tuple[str, ...]) -> list[Meeting]:
@@ -36,38 +45,33 @@ def participant_agenda(participant: Participant, statuses: tuple[str, ...]) -> l
 def participant_ics(event: Event, participant: Participant, organiser: str) -> bytes:
     meetings = participant_agenda(participant, ("published", "held", "no-show"))
     items = [agenda_item(event, m) for m in meetings]
-    return agenda_ics(items, f"{event.name} — {participant.name}", organiser)
-
-
-def list_uninvited(event: Event) -> list[int]:
-    """Published meetings whose invitation has not gone out yet."""
-    query = db.select(Meeting.id).where(
-        Meeting.event_id == event.id,
-        Meeting.status == "published",
-        Meeting.invitation_sent_at.is_(None),
-    )
-    return list(db.session.execute(query.order_by(Meeting.id)).scalars())
+    return agenda_ics(items, clean_header(f"{event.name} — {participant.name}"), organiser)
 
 
 def send_invitation(meeting: Meeting, smtp_url: str, sender: str) -> bool:
-    """Email both sides the meeting with its .ics; False if it was already sent."""
+    """Email both sides the meeting with its .ics; False if it was already sent.
+
+    Raises what send_mail raises (nothing is marked then); see services.meeting_mail for the
+    bookkeeping of due and failed invitations.
+    """
     if meeting.invitation_sent_at is not None or meeting.status != "published":
         return False
     event = db.session.get_one(Event, meeting.event_id)
+    to = [check_address(meeting.government.email), check_address(meeting.partner.email)]
     item = agenda_item(event, meeting)
-    ics = agenda_ics([item], event.name, sender)
+    ics = agenda_ics([item], clean_header(event.name), sender)
     when = f"{item.start:%d/%m/%Y %H:%M}–{item.end:%H:%M} ({event.time_zone})"
     body = (
         f"Reunión confirmada / Meeting confirmed / Reunião confirmada\n\n"
         f"{item.summary}\n{when}\n{item.location}\n\n{item.description}\n"
     )
     mail = Mail(
-        to=[meeting.government.email, meeting.partner.email],
+        to=to,
         subject=f"{event.name}: {item.summary}",
         body=body,
         attachments=[Attachment("reunion.ics", ics)],
     )
     send_mail(smtp_url, sender, mail)
-    meeting.invitation_sent_at = utcnow()
+    meeting.invitation_sent_at, meeting.invitation_error = utcnow(), ""
     db.session.flush()
     return True

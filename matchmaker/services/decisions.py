@@ -110,7 +110,10 @@ def add_pair(
     actor: User | None,
     score: float | None = None,
 ) -> MatchSuggestion:
-    """Approve a pair chosen by hand (source "manual"); an existing suggestion is approved."""
+    """Approve a pair chosen by hand (source "manual"); an existing suggestion is approved.
+
+    Two organisers adding a new pair at once: the unique index on the event's pair refuses
+    the second INSERT (IntegrityError at the flush); run again, it approves the first's row."""
     _check_pair(event, government, partner)
     if get_block(government.id, partner.id):
         raise PairBlocked(f"{government.external_id}–{partner.external_id} is blocked")
@@ -143,7 +146,8 @@ def block_pair(
     """Forbid a pair for good: it is never suggested, approved or scheduled again.
 
     Its suggestion, if any, is rejected. A meeting already booked is left to the organiser
-    (cancelling it is a separate, visible decision).
+    (cancelling it is a separate, visible decision). Blocking a blocked pair updates the reason;
+    so does the loser of two blocks at once, run again after its IntegrityError.
     """
     _check_pair(event, government, partner)
     block = get_block(government.id, partner.id)

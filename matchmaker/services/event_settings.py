@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, time
 from typing import Any
@@ -59,6 +60,12 @@ class EventSettings:
         )
 
 
+#: Meeting days must fall within these: far from Python's first and last dates (years 1 and
+#: 9999), where a slot's time in UTC does not exist, and wide enough for any real congress.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
 class SettingsRejected(ValueError):
     """The settings cannot apply; ``field`` names the form field to blame."""
 
@@ -67,8 +74,18 @@ class SettingsRejected(ValueError):
         self.field, self.data = field, data
 
 
+def check_days(days: Iterable[date]) -> None:
+    """SettingsRejected on ``days`` (with ``day``) for a day outside FIRST_DAY..LAST_DAY."""
+    for day in days:
+        if not FIRST_DAY <= day <= LAST_DAY:
+            message = f"{day.isoformat()} is outside {FIRST_DAY.year}-{LAST_DAY.year}"
+            raise SettingsRejected("days", message, day=day.isoformat())
+
+
 def check_settings(event: Event, settings: EventSettings) -> EventCalendar:
-    """The resulting calendar, or SettingsRejected when it would break stored data."""
+    """The resulting calendar, or SettingsRejected when it is impossible or would break
+    stored data."""
+    check_days(settings.days)
     try:
         calendar = settings.calendar()
     except ValueError as exc:

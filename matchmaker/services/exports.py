@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from matchmaker.domain.calendar import Slot
+from matchmaker.domain.spreadsheet import neutralise_row
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
@@ -26,8 +27,6 @@ REGISTER_COLUMNS = (
 #: Meetings that are on the public record: announced, held or missed, and cancelled ones
 #: (a cancelled meeting was announced too; registers list it with its status).
 REGISTER_STATUSES = ("published", "held", "no-show", "cancelled")
-#: Spreadsheets run cells starting with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def schedule_csv(event: Event, statuses: Sequence[str] = LIVE) -> str:
@@ -90,12 +89,6 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_safe(value) for value in row] for row in rows)
+    # Names come from an imported file: no cell may run as a spreadsheet formula.
+    writer.writerows(neutralise_row(row) for row in rows)
     return out.getvalue()
-
-
-def _safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in free text (names come from an imported file)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

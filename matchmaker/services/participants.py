@@ -6,10 +6,9 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from matchmaker.domain.import_errors import ImportRejected, Params, RowError, shown
 from matchmaker.domain.importing import (
-    ImportRejected,
     ParticipantRecord,
-    RowError,
     parse_participants,
     write_participants,
 )
@@ -61,6 +60,7 @@ def import_participants(event: Event, data: bytes) -> ImportSummary:
     errors = _event_errors(event, parsed.records, existing)
     if errors:
         raise ImportRejected(errors)
+    _release_moving_emails(parsed.records, existing)
     summary = ImportSummary()
     for record in parsed.records:
         participant = existing.get(record.id)
@@ -87,20 +87,40 @@ def _event_errors(
         if p.external_id not in incoming
     }
     num_slots = event.calendar().num_slots if event.days else None
+    params: Params
     for record in records:
         current = existing.get(record.id)
         if current is not None and current.kind != record.kind:
-            message = f"{record.id!r} is already a {current.kind}; the kind cannot change"
-            errors.append(RowError(record.line, "kind", message))
+            params = {"value": shown(record.id), "kind": current.kind}
+            errors.append(RowError(record.line, "kind", "kind_change", params))
         owner = taken.get(record.email.casefold())
         if owner is not None:
-            message = f"email {record.email!r} already belongs to participant {owner!r}"
-            errors.append(RowError(record.line, "email", message))
+            params = {"value": shown(record.email), "owner": shown(owner)}
+            errors.append(RowError(record.line, "email", "email_taken", params))
         bad_slots = [s for s in record.unavailable if num_slots is not None and s >= num_slots]
         if bad_slots:
-            message = f"slot(s) {bad_slots} do not exist (the event has {num_slots} slots)"
-            errors.append(RowError(record.line, "unavailable", message))
+            params = {"slots": ", ".join(map(str, bad_slots)), "num_slots": num_slots or 0}
+            errors.append(RowError(record.line, "unavailable", "no_such_slot", params))
     return errors
+
+
+def _release_moving_emails(
+    records: list[ParticipantRecord], existing: dict[str, Participant]
+) -> None:
+    """Park the emails the file changes on placeholders first, so that emails can move
+    between participants of the file (two people swapping addresses) without the rows,
+    updated one by one, ever holding the same address at once. The placeholders hold no "@":
+    no participant can have one; each ends with the row's own key, so they differ too."""
+    moving = [
+        participant
+        for record in records
+        if (participant := existing.get(record.id)) is not None
+        and participant.email != record.email
+    ]
+    for participant in moving:
+        participant.email = f"~moving~{participant.id}"
+    if moving:
+        db.session.flush()
 
 
 def _new_participant(event: Event, record: ParticipantRecord) -> Participant:

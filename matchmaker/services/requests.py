@@ -78,6 +78,9 @@ def create_request(
 
     Raises RequestError: ``not-allowed`` (same kind, other event or a blocked pair), ``pending``
     (an open request already exists between the two, either way), ``accepted`` (they agreed).
+    The database holds the same rule (a unique index on the pair while pending): a request
+    racing another one for the pair fails at the flush with IntegrityError, and run again
+    (``matchmaker.transactions.commit_or_rerun``) it gets ``pending`` like any second request.
     """
     if not can_address(requester, recipient):
         raise RequestError("not-allowed")

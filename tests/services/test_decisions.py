@@ -114,3 +114,30 @@ def test_add_pair_by_hand(world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(decisions.DecisionError):
         decisions.add_pair(event, partners[0], governments[0], organiser)
     assert actions() == ["suggestion.added", "suggestion.added"]
+
+
+def test_adding_or_blocking_a_pair_again_keeps_one_row(world) -> None:  # type: ignore[no-untyped-def]
+    """What the loser of two organisers acting at once gets when it runs again after the
+    unique index refused its row: the winner's row, approved again or with its new reason."""
+    from sqlalchemy.exc import IntegrityError
+
+    event, governments, partners, suggestions, organiser = world
+    db.session.delete(suggestions[3])
+    db.session.commit()
+    first = decisions.add_pair(event, governments[1], partners[1], organiser)
+    again = decisions.add_pair(event, governments[1], partners[1], organiser, score=60)
+    assert again.id == first.id and (again.status, again.score) == ("approved", 60)
+    block = decisions.block_pair(event, governments[0], partners[0], "uno", organiser)
+    other = decisions.block_pair(event, governments[0], partners[0], "dos", organiser)
+    assert other.id == block.id and other.reason == "dos"
+    db.session.commit()
+    assert db.session.execute(db.select(db.func.count()).select_from(BlockedPair)).scalar() == 1
+    # The database refuses the duplicates a race would write.
+    for row in (
+        MatchSuggestion(event_id=event.id, government_id=governments[1].id,
+                        partner_id=partners[1].id, score=1.0),
+        BlockedPair(event_id=event.id, government_id=governments[0].id,
+                    partner_id=partners[0].id),
+    ):  # fmt: skip
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.add(row)

@@ -60,3 +60,13 @@ def test_transparency_register(app_ctx) -> None:  # type: ignore[no-untyped-def]
     assert {r["official_institution"] for r in rows} == {"Gobierno de Puebla"}
     # Shared themes, else the official's, by label in the chosen language.
     assert {r["themes"] for r in rows} == {"Public services", "Urban mobility; Public services"}
+
+
+def test_exports_neutralise_with_the_rule_imports_read_back(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    event, official, partners = make_schedule()
+    official.name, partners[0].organisation, partners[1].name = "'=x", "-1", "@SUM(1)"
+    db.session.commit()
+    rows = parse(exports.schedule_csv(event))
+    assert {r["official"] for r in rows} == {"''=x"}  # one quote more: reads back as "'=x"
+    assert {r["partner_organisation"] for r in rows} >= {"'-1"}
+    assert {r["partner"] for r in rows} >= {"'@SUM(1)"}

@@ -107,3 +107,116 @@ def test_three_bad_rows_are_all_reported(app_ctx: Flask, sample_participants: Pa
     error = rejected(data)
     assert [e.line for e in error.errors] == [122, 123, 124]
     assert count(Participant) == 0
+
+
+# Bad input that once crashed the import (issue #9): each is a row error and writes nothing.
+
+HEADER = "id,kind,name,organisation,organisation_type,role_title,email,country,city,languages,themes,description,max_meetings"
+
+
+def person(id_: str, email: str, kind: str = "partner", **changes: str) -> str:
+    cells = {"id": id_, "kind": kind, "name": "A", "organisation": "B",
+             "organisation_type": "company" if kind == "partner" else "municipality",
+             "role_title": "R", "email": email, "country": "MX", "city": "Puebla",
+             "languages": "es", "themes": "urban-mobility", "description": "d",
+             "max_meetings": ""} | changes  # fmt: skip
+    return ",".join(cells.values())
+
+
+def csv_file(*rows: str) -> bytes:
+    return "\r\n".join([HEADER, *rows, ""]).encode()
+
+
+def stored() -> list[tuple[str, str, str, int | None]]:
+    query = db.select(Participant.external_id, Participant.email, Participant.name,
+                      Participant.max_meetings).order_by(Participant.external_id)  # fmt: skip
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def test_two_participants_can_swap_their_emails(app_ctx: Flask) -> None:
+    import_file(csv_file(person("p-1", "one@example.org"), person("p-2", "two@example.org"),
+                         person("p-3", "three@example.org")))  # fmt: skip
+    summary = import_file(csv_file(person("p-1", "two@example.org"),
+                                   person("p-2", "one@example.org")))  # fmt: skip
+    assert summary.updated["partner"] == 2
+    assert [(p[0], p[1]) for p in stored()] == [
+        ("p-1", "two@example.org"),
+        ("p-2", "one@example.org"),
+        ("p-3", "three@example.org"),
+    ]
+    # A chain: p-3 takes p-1's address, p-1 p-2's, p-2 a new one; and a new p-4 takes p-3's.
+    import_file(csv_file(person("p-3", "two@example.org"), person("p-1", "one@example.org"),
+                         person("p-2", "four@example.org"),
+                         person("p-4", "three@example.org")))  # fmt: skip
+    assert [(p[0], p[1]) for p in stored()] == [
+        ("p-1", "one@example.org"), ("p-2", "four@example.org"),
+        ("p-3", "two@example.org"), ("p-4", "three@example.org"),
+    ]  # fmt: skip
+
+
+def test_an_email_held_by_a_participant_not_in_the_file_is_a_row_error(app_ctx: Flask) -> None:
+    import_file(csv_file(person("p-1", "one@example.org"), person("p-2", "two@example.org")))
+    before = stored()
+    error = rejected(csv_file(person("p-1", "TWO@example.org")))
+    assert [(e.line, e.column, e.code) for e in error.errors] == [(2, "email", "email_taken")]
+    assert error.errors[0].params == {"value": "TWO@example.org", "owner": "p-2"}
+    assert stored() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "code"),
+    [
+        (person("p-9", "n@example.org", max_meetings="99999999999999999999"), "max_meetings",
+         "too_many_meetings"),
+        (person("p-9", "n@example.org", max_meetings="²"), "max_meetings", "not_whole_number"),
+        (person("p-9", "n@example.org", max_meetings="٣"), "max_meetings", "not_whole_number"),
+        (person("x" * 300, "n@example.org"), "id", "too_long"),
+        (person("p-9", "n@example.org", name="N" * 201), "name", "too_long"),
+        (person("p-9", "n@example.org", organisation="O" * 131_000), "organisation", "too_long"),
+        (person("p-9", "n@example.org", description="D" * 5001), "description", "too_long"),
+        (person("p-9", "n@example.org", name='"Ana\nRuiz"'), "name", "hidden_character"),
+        (person("p-9", "n@example.org", city="Puebla\x1b"), "city", "hidden_character"),
+    ],
+)  # fmt: skip
+def test_values_the_database_cannot_hold_are_row_errors(
+    app_ctx: Flask, row: str, column: str, code: str
+) -> None:
+    import_file(csv_file(person("p-1", "one@example.org")))
+    before = stored()
+    error = rejected(csv_file(person("p-1", "one@example.org", name="Changed"), row))
+    assert [(e.line, e.column, e.code) for e in error.errors] == [(3, column, code)]
+    assert stored() == before and count(Participant) == 1
+
+
+def test_slots_beyond_the_event_are_a_row_error_as_data(app_ctx: Flask) -> None:
+    event = events.get_or_create_event()
+    event.days = ["2027-03-10"]
+    header = HEADER.replace(",max_meetings", ",unavailable")  # the last column: slots
+    row = person("p-1", "one@example.org", max_meetings="2;40;90")
+    error = rejected(f"{header}\r\n{row}\r\n".encode())
+    [problem] = error.errors
+    assert (problem.column, problem.code) == ("unavailable", "no_such_slot")
+    assert str(problem).endswith(f"slot(s) [40, 90] do not exist (the event has "
+                                 f"{event.calendar().num_slots} slots)")  # fmt: skip
+
+
+def test_import_limits_agree_with_the_participant_table() -> None:
+    from matchmaker.domain.importing import MAX_LENGTHS
+    from matchmaker.domain.vocabulary import KINDS, ORGANISATION_TYPES
+    from matchmaker.services.profiles import DESCRIPTION_MAX
+
+    columns = Participant.__table__.c
+    for file_column, limit in MAX_LENGTHS.items():
+        column = columns["external_id" if file_column == "id" else file_column]
+        assert getattr(column.type, "length", None) == (
+            None if file_column == "description" else limit
+        )
+    assert MAX_LENGTHS["description"] == DESCRIPTION_MAX  # what the profile page allows
+    # The other text columns hold codes from fixed lists, each of which fits.
+    assert max(map(len, KINDS)) <= columns["kind"].type.length
+    types = [t for group in ORGANISATION_TYPES.values() for t in group]
+    assert max(map(len, types)) <= columns["organisation_type"].type.length
+    assert columns["country"].type.length == 2
+    sized = {c.name for c in columns if getattr(c.type, "length", None)}
+    assert sized == {"external_id", "kind", "name", "organisation", "organisation_type",
+                     "role_title", "email", "country", "city"}  # fmt: skip

@@ -175,3 +175,35 @@ def test_list_suggestions_ranked_filtered_and_without_rejected_or_blocked(
         other_partner.id
     ]
     assert service.list_suggestions(partner) == []  # not ranked from the partner's side
+
+
+def test_the_database_allows_one_pending_request_per_pair_either_way(
+    people: tuple[Participant, ...],
+) -> None:
+    """The schema itself holds the rule, so two requests racing past the service's check
+    cannot both be saved: one pending request per (official, partner), whoever asked."""
+    from sqlalchemy.exc import IntegrityError
+
+    official, partner, other_partner = people
+
+    def request(requester: Participant, recipient: Participant, status: str) -> MeetingRequest:
+        government, partner_ = (requester, recipient) if requester.is_government else (
+            recipient, requester)  # fmt: skip
+        row = MeetingRequest(event_id=official.event_id, requester_id=requester.id,
+                             recipient_id=recipient.id, government_id=government.id,
+                             partner_id=partner_.id, status=status)  # fmt: skip
+        db.session.add(row)
+        return row
+
+    request(official, partner, "pending")
+    db.session.flush()
+    for requester, recipient in ((partner, official), (official, partner)):
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            request(requester, recipient, "pending")
+    # Answered requests are history: any number of them next to the open one.
+    for status in ("declined", "expired", "withdrawn", "declined"):
+        request(partner, official, status)
+    request(official, other_partner, "pending")
+    db.session.flush()
+    pending = db.select(MeetingRequest).where(MeetingRequest.status == "pending")
+    assert len(db.session.execute(pending).scalars().all()) == 2

@@ -65,6 +65,8 @@ class World:
 
 #: One hash for every account: hashing per test would dominate the run time.
 PASSWORD_HASH = generate_password_hash("authorization-test")
+#: Every account's session token: a login id is "<user id>:<token>" (matchmaker.auth.sessions).
+SESSION_TOKEN = "authorization-test-session"
 
 
 def build_world(app: Flask) -> World:
@@ -90,6 +92,7 @@ def build_world(app: Flask) -> World:
             )
         for user in users.values():
             user.password_hash = PASSWORD_HASH
+            user.session_token = SESSION_TOKEN
             db.session.add(user)
         gov_a, gov_b = people["official"], people["other_official"]
         par_a, par_b = people["partner"], people["other_partner"]
@@ -223,6 +226,7 @@ ORGANISER_ROUTES = (
     "schedule GET", "start_schedule POST", "publish POST", "job GET", "job_json GET", "grid GET",
     "people_agendas GET", "cancel_meeting POST", "move_meeting POST", "accounts GET",
     "invite_participants POST", "add_organiser POST", "set_account_active POST",
+    "retry_invitations POST",
 )  # fmt: skip
 PARTICIPANT_OWN_ROUTES = (
     "index GET", "profile GET", "profile POST", "suggestions GET", "requests GET", "agenda GET",
@@ -233,6 +237,7 @@ PARTICIPANT_OWN_ROUTES = (
 ACCESS: dict[tuple[str, str], Access] = {
     ("main.home", "GET"): public(),
     ("main.health", "GET"): public(),
+    ("main.ready", "GET"): public(),
     ("main.set_language", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
     ("auth.login", "GET"): public(
         **{role: frozenset({302}) for role in ROLES if role != "anonymous"}
@@ -320,7 +325,7 @@ def _as(client: FlaskClient, user_id: int | None) -> FlaskClient:
     """Log the client in without hashing a password (test_auth covers real logins)."""
     if user_id is not None:
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = f"{user_id}:{SESSION_TOKEN}"
             session["_fresh"] = True
     return client
 

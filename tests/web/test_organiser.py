@@ -149,6 +149,7 @@ ROUTES = [
     ("GET", "/organiser/exports/schedule.csv"),
     ("GET", "/organiser/exports/transparency.csv"),
     ("GET", "/organiser/exports/agendas.pdf"),
+    ("POST", "/organiser/schedule/invitations/retry"),
 ]
 PAGES = [path for method, path in ROUTES if method == "GET" and "{" not in path
          and not path.endswith((".json", ".csv", ".pdf")) and "/jobs/" not in path]  # fmt: skip

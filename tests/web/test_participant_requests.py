@@ -264,3 +264,25 @@ def test_with_mail_configured_the_other_side_is_told(
     login_as(app, client, people.partner)
     assert post(client, f"/me/requests/{request_id}/accept").status_code == 302
     assert notices == [("http://localhost/",)]
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt"])
+def test_a_proposal_back_to_an_official_who_asked_is_refused(
+    app: Flask, client: FlaskClient, people: People, language: str
+) -> None:
+    """The official asked the partner; the partner's proposal to the official is the same
+    pair: refused with the reason, in the reader's language, and nothing is saved."""
+    from flask_babel import force_locale, gettext
+
+    add_request(app, people.official, people.partner)
+    login_as(app, client, people.partner)
+    form_page = f"/me/requests/new/{people.official}"
+    response = post(client, f"{form_page}?lang={language}", {"message": "¿Y si…?"}, form_page)
+    assert response.status_code == 302
+    page = client.get(f"/me/requests?lang={language}").get_data(as_text=True)
+    with app.test_request_context(), force_locale(language):
+        refusal = gettext("Ya hay una solicitud abierta entre ustedes.")
+    assert refusal in page
+    with app.app_context():
+        rows = db.session.execute(db.select(MeetingRequest)).scalars().all()
+        assert [(r.requester_id, r.status) for r in rows] == [(people.official, "pending")]

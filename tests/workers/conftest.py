@@ -157,3 +157,68 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         time.sleep(0.2)
+
+
+def free_port() -> int:
+    """A port nothing listens on now (aiosmtpd's ready check cannot use port 0)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) on a port of our choice that keeps every message and
+    answers RCPT for the ``refuse`` addresses with a 550, as a real server does for an
+    unknown mailbox."""
+
+    def __init__(self, port: int | None = None, refuse: frozenset[str] = frozenset()) -> None:
+        self.port = port or free_port()
+        self.refuse = refuse
+        self.received: list = []
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+                if address in sink.refuse:
+                    return "550 5.1.1 mailbox unavailable"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                sink.received.append(envelope)
+                return "250 OK"
+
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Callable[..., SmtpSink]]:
+    """Start SmtpSinks (now, or later in the test on a port chosen before); all stop after."""
+    sinks: list[SmtpSink] = []
+
+    def start(port: int | None = None, refuse: frozenset[str] = frozenset()) -> SmtpSink:
+        sink = SmtpSink(port, refuse).start()
+        sinks.append(sink)
+        return sink
+
+    yield start
+    for sink in sinks:
+        sink.stop()

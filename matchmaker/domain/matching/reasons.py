@@ -11,6 +11,7 @@ from typing import TextIO
 import numpy as np
 
 from matchmaker.domain.matching.scoring import MatchIndex
+from matchmaker.domain.spreadsheet import neutralise_row
 
 #: Quoted sentences are cut to this many characters: enough to recognise the need.
 QUOTE_CHARS = 80
@@ -121,7 +122,8 @@ def reasons_text(reasons: Iterable[Reason]) -> str:
 
 
 def write_match_csv(suggestions: Iterable[Suggestion], out: TextIO | str | Path) -> None:
-    """Write ``government_id,partner_id,rank,score,reasons`` rows (RFC 4180, score 2 decimals)."""
+    """Write ``government_id,partner_id,rank,score,reasons`` rows (RFC 4180, score 2 decimals),
+    cells neutralised for spreadsheets (ids come from an imported file)."""
     if isinstance(out, str | Path):
         with open(out, "w", encoding="utf-8", newline="") as handle:
             write_match_csv(suggestions, handle)
@@ -129,6 +131,5 @@ def write_match_csv(suggestions: Iterable[Suggestion], out: TextIO | str | Path)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for s in suggestions:
-        writer.writerow(
-            [s.government_id, s.partner_id, s.rank, f"{s.score:.2f}", reasons_text(s.reasons)]
-        )
+        row = [s.government_id, s.partner_id, s.rank, f"{s.score:.2f}", reasons_text(s.reasons)]
+        writer.writerow(neutralise_row(row))

@@ -1,0 +1,67 @@
+"""Sessions that end: each login id carries the account's session token.
+
+Flask keeps the session in a signed cookie, so a copied cookie would stay valid for ever.
+The id Flask-Login stores is ``"<user id>:<session token>"``; the token is replaced at logout
+and whenever the password changes, and every request checks it, so those events end every
+session of the account (on every device, and any copied cookie with them).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import session
+from flask_login import login_user, logout_user
+
+from matchmaker.extensions import db
+from matchmaker.models import User
+from matchmaker.orm import utcnow
+
+#: Survives a login: the interface language chosen before logging in.
+KEPT_AT_LOGIN = ("locale",)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    """The account a stored login id names, if its token is still the account's current one."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id)) if len(user_id) < 19 else None
+    if user is None or not user.session_token:
+        return None
+    return user if hmac.compare_digest(user.session_token, token) else None
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in with a fresh session: nothing carried over from before the login
+    (the CSRF token included) except the chosen language. The caller commits."""
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    if not user.session_token:
+        user.session_token = new_session_token()
+    user.last_login_at = utcnow()
+    login_user(user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session of this account ends (logout, password change). The caller commits."""
+    user.session_token = new_session_token()
+
+
+def log_out(user: User) -> None:
+    """Logout ends this session and every other one of the account. The caller commits."""
+    end_all_sessions(user)
+    logout_user()
+    session.clear()
+
+
+def renew_after_password_change(user: User) -> None:
+    """A new password ends every other session; this one continues under the new token."""
+    end_all_sessions(user)
+    start_session(user)

@@ -31,6 +31,7 @@ from matchmaker.services import (
 from matchmaker.services.events import EventNotFound, get_event
 from matchmaker.services.mail import MailServerUnavailable
 from matchmaker.services.stats import compute_event_stats
+from matchmaker.transactions import commit_or_rerun
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,16 +54,12 @@ def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
 
 
 def commit_with_retry(work: Callable[[], T], attempts: int = BOOKING_ATTEMPTS) -> T:
-    """Run work and commit; on a unique-index conflict roll back and run it again."""
-    for attempt in range(attempts):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except IntegrityError:
-            db.session.rollback()
-            log.info("booking conflict, attempt %d of %d", attempt + 1, attempts)
-    raise OperationalError("booking", {}, Exception("too many booking conflicts"))
+    """``commit_or_rerun`` for tasks: when every attempt lost its race, the task is retried
+    later (OperationalError is in every task's autoretry_for) instead of failing."""
+    try:
+        return commit_or_rerun(work, attempts)
+    except IntegrityError as exc:
+        raise OperationalError("booking", {}, Exception("too many booking conflicts")) from exc
 
 
 @task()

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from matchmaker import config
+from matchmaker import background, config
 from matchmaker.error_pages import register_error_pages
 from matchmaker.extensions import babel, csrf, db, login_manager, migrate
 from matchmaker.http_security import register_security_headers
@@ -41,6 +41,7 @@ def create_app(
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     _init_extensions(app)
+    background.register(app)
     _register_converters(app)
     _register_blueprints(app)
     register_security_headers(app)

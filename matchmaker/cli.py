@@ -13,12 +13,12 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_commands
 
+from matchmaker import background
 from matchmaker.app import create_app
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
 from matchmaker.models import Event
 from matchmaker.services import accounts, events, matching, participants
-from workers.tasks import RECOMPUTE_DELAY
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
@@ -77,14 +77,14 @@ def import_participants_command(path: Path, event_id: int | None) -> None:
         event = events.get_or_create_event(event_id)
         summary = participants.import_participants(event, data)
         matching.request_recompute(event)
+        background.enqueue("recompute_event_stats", event.id)
     except ImportRejected as exc:
         db.session.rollback()
         fail(exc.report())
     except events.EventNotFound as exc:
         fail(str(exc))
     db.session.commit()
-    enqueue_quietly("recompute_event_stats", event.id)
-    enqueue_quietly("recompute_suggestions", event.id, countdown=RECOMPUTE_DELAY)
+    report_unsent()
     click.echo(f"imported into event {event.id} ({event.name}): {summary.describe()}")
 
 
@@ -126,16 +126,15 @@ def create_user_command(
     click.echo(f"created {user.role} account {user.email}")
 
 
-def enqueue_quietly(task_name: str, *args: object, countdown: float | None = None) -> bool:
-    """Hand work to the workers; a missing broker must not fail the command that succeeded."""
-    from workers import tasks
-
-    try:
-        getattr(tasks, task_name).apply_async(args, countdown=countdown, retry=False)
-        return True
-    except Exception as exc:  # any broker error: the command's own work is committed
-        click.echo(f"note: {task_name} not queued (broker unavailable: {exc})", err=True)
-        return False
+def report_unsent() -> bool:
+    """After a commit: say which tasks the broker refused (the command's own work is saved,
+    and the periodic sweep sends what the database records as due). True if all went."""
+    failures = background.take_failures()
+    for failure in failures:
+        click.echo(f"note: {failure.task.name} not queued (broker unavailable: "
+                   f"{failure.reason}); it is retried once a worker and the broker are up",
+                   err=True)  # fmt: skip
+    return not failures
 
 
 def _safe_url(url: object) -> str:

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from matchmaker.cli import cli, event_option, load_event
+from matchmaker.cli_progress import describe_step
 from matchmaker.domain.matching import write_match_csv
 from matchmaker.extensions import db
 from matchmaker.services import decisions, matching
@@ -24,8 +25,8 @@ def match_command(top_k: int, out_path: Path | None, event_id: int | None) -> No
     event = load_event(event_id)
     with click.progressbar(length=1000, label="matching", file=sys.stderr) as bar:
 
-        def progress(fraction: float, message: str) -> None:
-            bar.label = message[:40].ljust(40)
+        def progress(fraction: float, step: str, /, **counts: int) -> None:
+            bar.label = describe_step(step, counts)[:40].ljust(40)
             bar.update(int(fraction * 1000) - bar.pos)
 
         run = matching.compute_suggestions(event, matching.app_embedder(), top_k, progress)

@@ -1,4 +1,4 @@
-"""Commands that run the product: demo, serve, worker, up."""
+"""Commands that run the product: demo, serve, worker, beat, up."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from matchmaker.cli import cli, enqueue_quietly, fail
+from matchmaker.cli import cli, fail, report_unsent
 from matchmaker.extensions import db
 from matchmaker.services import demo, matching
 
@@ -50,6 +50,17 @@ def worker_command(celery_args: tuple[str, ...]) -> None:
     os.execv(sys.executable, [sys.executable, *_worker_argv(celery_args)])
 
 
+@cli.command("beat", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def beat_command(celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat, which sends the periodic tasks: exactly one per deployment (extra
+    arguments go to `celery beat`)."""
+    schedule = current_app.config["CELERY"]["beat_schedule_filename"]
+    argv = ["-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO", "--schedule", schedule]
+    os.execv(sys.executable, [sys.executable, *argv, *celery_args])
+
+
 @cli.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=PORT)
@@ -63,7 +74,9 @@ def up_command(host: str, port: int) -> None:
     server = _listen(host, port, threads=8)  # first: a taken port stops here, nothing started
     upgrade(directory=current_app.extensions["migrate"].directory)
     _load_demo_and_print(url=f"http://{host}:{port}/")
-    worker = WorkerProcess.start(("--concurrency", "2"))
+    # The worker runs the beat too (-B): `up` is one machine's whole product.
+    schedule = current_app.config["CELERY"]["beat_schedule_filename"]
+    worker = WorkerProcess.start(("--concurrency", "2", "-B", "--schedule", schedule))
     try:
         _serve(server, host, port, on_stop=worker.begin_stop)
     finally:
@@ -77,7 +90,7 @@ def up_command(host: str, port: int) -> None:
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 #: How long a worker may take to finish its task after being asked to stop (warm shutdown)
 #: before it is killed; an unfinished task goes back to the broker (acks_late).
-WORKER_STOP_SECONDS = 60
+WORKER_STOP_SECONDS = 90
 
 
 class StopRequested(SystemExit):
@@ -204,10 +217,10 @@ def listening_address(host: str, port: int) -> str:
 
 def _load_demo_and_print(url: str | None = None) -> None:
     password = os.environ.get("MATCHMAKER_PASSWORD") or DEFAULT_DEMO_PASSWORD
-    event, logins = demo.load_demo(password)
+    event, logins = demo.load_demo(password)  # asks for suggestions while they are due
     db.session.commit()
+    report_unsent()
     if matching.recompute_is_due(event):
-        enqueue_quietly("recompute_suggestions", event.id)
         click.echo("suggestions are being computed by the worker")
     click.echo(f"demo event {event.id}: {event.name}")
     if url:

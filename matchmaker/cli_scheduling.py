@@ -9,13 +9,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from matchmaker import background
 from matchmaker.cli import cli, event_option, fail, load_event
+from matchmaker.cli_progress import describe_step
 from matchmaker.domain.scheduling import format_report, load_instance, solve, write_schedule_csv
 from matchmaker.extensions import db
 from matchmaker.models import Job
-from matchmaker.services import jobs
+from matchmaker.services import jobs, worker_health
 
-QUEUED_HINT_AFTER = 15.0  # seconds a job may wait before we suspect no worker is running
+QUEUED_HINT_AFTER = 15.0  # seconds a job may wait, workers alive, before we call them busy
 
 
 @cli.command("schedule-file")
@@ -76,9 +78,10 @@ def _run(task, args: tuple[object, ...], job_id: int, inline: bool) -> None:  # 
     if inline:
         task.apply(args=args)
     else:
-        task.delay(*args)
+        background.enqueue(task.name, *args, job_id=job_id)
+        db.session.commit()  # a broker that cannot be reached fails the job: _follow says so
     job = _follow(job_id)
-    click.echo(job.message)
+    click.echo(job.message or describe_step(job.progress_step, job.progress_counts))
     if job.state == "failed":
         sys.exit(1)
 
@@ -94,13 +97,17 @@ def _follow(job_id: int, timeout: float = 3600.0) -> Job:
             click.echo(f"\r[{'#' * 30}] 100% {job.state}".ljust(79), err=True)
             return job
         waited = time.monotonic() - started
-        if job.state == "queued" and waited > QUEUED_HINT_AFTER and not hinted:
-            click.echo("\nstill queued: is a worker running? (matchmaker worker)", err=True)
-            hinted = True
+        if job.state == "queued" and not hinted:
+            if not worker_health.list_alive_workers():
+                click.echo("\nno worker is running: the job waits until one starts "
+                           "(matchmaker worker)", err=True)  # fmt: skip
+                hinted = True
+            elif waited > QUEUED_HINT_AFTER:
+                click.echo("\nstill queued: are the workers busy?", err=True)
+                hinted = True
         if waited > timeout:
             fail(f"job {job_id} did not finish in {timeout:.0f} s")
         bar = "#" * int(job.progress * 30)
-        click.echo(
-            f"\r[{bar:<30}] {job.progress:4.0%} {job.message}"[:79].ljust(79), nl=False, err=True
-        )
+        words = describe_step(job.progress_step, job.progress_counts)
+        click.echo(f"\r[{bar:<30}] {job.progress:4.0%} {words}"[:79].ljust(79), nl=False, err=True)
         time.sleep(0.5)

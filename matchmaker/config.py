@@ -9,6 +9,22 @@ import os
 from pathlib import Path
 from typing import Any
 
+#: Periodic tasks sent by Celery beat: schedule name -> (task, interval variable, default
+#: seconds). Reminders look often, so they go out close to REMINDER_MINUTES before.
+PERIODIC_TASKS = {
+    "expire-requests": ("workers.periodic.expire_requests", "MATCHMAKER_EXPIRY_INTERVAL", 300),
+    "send-reminders": ("workers.periodic.send_reminders", "MATCHMAKER_REMINDER_INTERVAL", 60),
+    "retry-failed-mail": (
+        "workers.periodic.retry_failed_mail",
+        "MATCHMAKER_MAIL_RETRY_INTERVAL",
+        600,
+    ),
+    "sweep-due-work": ("workers.periodic.sweep_due_work", "MATCHMAKER_SWEEP_INTERVAL", 300),
+    "clean-up-jobs": ("workers.periodic.clean_up_jobs", "MATCHMAKER_CLEANUP_INTERVAL", 86400),
+}
+#: The beat's record of when each task last ran, in the instance folder (never the repo).
+BEAT_SCHEDULE_FILE = "celerybeat-schedule"
+
 #: Variables a deployment may set, with what they mean (the README lists them too).
 ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_DATABASE_URL": "SQLAlchemy URL; default a SQLite file in the instance folder",
@@ -27,6 +43,18 @@ ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
     "worker that died (default 3600; longer than the longest task)",
     "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
+    # Periodic work (workers/periodic.py, sent by Celery beat).
+    "MATCHMAKER_REMINDER_MINUTES": "minutes before a meeting both sides get a reminder mail "
+    "(default 15; 0 sends none)",
+    "MATCHMAKER_STALE_JOB_HOURS": "hours after which a job no worker picked up is marked "
+    "failed (default 6)",
+    "MATCHMAKER_JOB_RETENTION_DAYS": "days finished jobs are kept; the latest of each kind "
+    "per event stays (default 30)",
+    **{
+        variable: f"seconds between two runs of {task.rsplit('.', 1)[1]} (default {default}; "
+        "0 turns it off)"
+        for task, variable, default in PERIODIC_TASKS.values()
+    },
     # Throttling (matchmaker.throttling); limits in Flask-Limiter's syntax, e.g. "5 per 15 minutes".
     "MATCHMAKER_TRUSTED_PROXIES": "how many reverse proxies in front of the app set "
     "X-Forwarded-For/-Proto (default 0: those headers are ignored)",
@@ -60,6 +88,9 @@ def build_config(instance_path: str) -> dict[str, Any]:
     eager = env.get("MATCHMAKER_TASKS_EAGER", "") == "1"
     visibility = int(env.get("MATCHMAKER_BROKER_VISIBILITY_TIMEOUT") or 3600)
     queue = env.get("MATCHMAKER_TASK_QUEUE") or "celery"
+    periodic = periodic_settings()
+    celery = celery_settings(broker_url, eager, visibility, queue)
+    celery.update(beat_settings(instance, periodic["REMINDER_MINUTES"]))
     return {
         "SECRET_KEY": env.get("MATCHMAKER_SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -78,7 +109,34 @@ def build_config(instance_path: str) -> dict[str, Any]:
         # public address is https (create_app decides, after the tests' overrides).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "CELERY": celery_settings(broker_url, eager, visibility, queue),
+        "CELERY": celery,
+        **periodic,
+    }
+
+
+def periodic_settings() -> dict[str, Any]:
+    """What the periodic tasks (workers/periodic.py) do: reminder lead time, job ages."""
+    env = os.environ
+    return {
+        "REMINDER_MINUTES": int(env.get("MATCHMAKER_REMINDER_MINUTES") or 15),
+        "STALE_JOB_HOURS": float(env.get("MATCHMAKER_STALE_JOB_HOURS") or 6),
+        "JOB_RETENTION_DAYS": float(env.get("MATCHMAKER_JOB_RETENTION_DAYS") or 30),
+    }
+
+
+def beat_settings(instance: Path, reminder_minutes: int) -> dict[str, Any]:
+    """Celery beat's schedule with the intervals the environment sets, and its schedule file
+    in the instance folder. Reminders turned off (0 minutes) are left out of the schedule."""
+    env = os.environ
+    intervals = {
+        name: float(env.get(variable) or default)
+        for name, (_task, variable, default) in PERIODIC_TASKS.items()
+    }
+    if reminder_minutes <= 0:
+        intervals["send-reminders"] = 0
+    return {
+        "beat_schedule": beat_schedule(intervals),
+        "beat_schedule_filename": str(instance / BEAT_SCHEDULE_FILE),
     }
 
 
@@ -129,6 +187,26 @@ def celery_settings(
         "task_eager_propagates": eager,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": _transport_options(broker_url, visibility_timeout),
+        # Periodic work: build_config sets the intervals from the environment and keeps the
+        # beat's schedule file in the instance folder.
+        "beat_schedule": beat_schedule(),
+        "beat_schedule_filename": BEAT_SCHEDULE_FILE,
+    }
+
+
+def beat_schedule(intervals: dict[str, float] | None = None) -> dict[str, Any]:
+    """Celery beat's schedule: each periodic task every so many seconds (the defaults of
+    PERIODIC_TASKS unless ``intervals`` says otherwise; 0 leaves a task out). A message that
+    waits longer than its interval expires: a stopped worker does not come back to a pile
+    of the same task, the next tick sends a fresh one."""
+    chosen: dict[str, float] = {
+        name: default for name, (_task, _variable, default) in PERIODIC_TASKS.items()
+    }
+    chosen.update(intervals or {})
+    return {
+        name: {"task": task, "schedule": chosen[name], "options": {"expires": chosen[name]}}
+        for name, (task, _variable, _default) in PERIODIC_TASKS.items()
+        if chosen[name] > 0
     }
 
 
@@ -137,9 +215,13 @@ def _transport_options(broker_url: str, visibility_timeout: int) -> dict[str, An
         # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
         # A worker killed while restoring holds the restore lock until it expires: keep that
         # no longer than the visibility timeout, or re-delivery waits for the lock instead.
+        # A task taken from the queue just as the broker went away stays in Redis's unacked
+        # set (the worker cannot put it back then): workers look for such tasks every 10 s
+        # (kombu's default looks every 100 s), so it comes back soon after the timeout.
         return {
             "visibility_timeout": visibility_timeout,
             "unacked_mutex_expire": min(300, visibility_timeout),
+            "unacked_restore_throttle": 1,
         }
     # kombu's SQLAlchemy transport hands every option to create_engine: pass none.
     return {}

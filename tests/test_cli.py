@@ -251,3 +251,46 @@ def test_match_out_neutralises_formula_ids(invoke, app_ctx: object, tmp_path: Pa
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["government_id"] for r in rows} == {"'" + FORMULAS[0], "'" + FORMULAS[2]}
     assert {r["partner_id"] for r in rows} == {"'" + FORMULAS[1], "'" + FORMULAS[3]}
+
+
+def test_beat_sends_the_periodic_tasks_and_keeps_its_schedule_in_the_instance(
+    tmp_path: Path,
+) -> None:
+    """`matchmaker beat` (one per deployment) puts each periodic task on the broker at its
+    interval, here the embedded broker; its schedule file lives in the instance folder."""
+    import signal
+    import sqlite3
+    import time
+
+    env = dict(os.environ)
+    env.update(
+        MATCHMAKER_INSTANCE_PATH=str(tmp_path / "instance"),
+        MATCHMAKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        MATCHMAKER_REMINDER_INTERVAL="1",
+        MATCHMAKER_EXPIRY_INTERVAL="0",  # off: left out of the schedule
+    )
+    env.pop("MATCHMAKER_BROKER_URL", None)
+    log = tmp_path / "beat.log"
+    command = [sys.executable, "-c", "from matchmaker.cli import main; main()", "beat"]
+    with log.open("wb") as out:
+        beat = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def sent() -> list[str]:
+        try:
+            with sqlite3.connect(tmp_path / "instance" / "broker.db") as broker:
+                return [row[0] for row in broker.execute("SELECT payload FROM kombu_message")]
+        except sqlite3.OperationalError:  # not created yet
+            return []
+
+    try:
+        deadline = time.monotonic() + 60
+        while not any("workers.periodic.send_reminders" in payload for payload in sent()):
+            assert beat.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "no reminder task sent:\n" + log.read_text()
+            time.sleep(0.2)
+    finally:
+        beat.send_signal(signal.SIGTERM)
+        beat.wait(timeout=30)
+    assert not any("workers.periodic.expire_requests" in payload for payload in sent())
+    assert list((tmp_path / "instance").glob("celerybeat-schedule*")), log.read_text()
+    assert not list(Path.cwd().glob("celerybeat-schedule*"))

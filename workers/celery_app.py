@@ -22,8 +22,11 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    import workers.periodic  # registers the beat's tasks
     import workers.tasks  # noqa: F401  (registers the shared tasks)
+    from workers.health import watch
 
+    watch(celery_app, app)  # its workers say they are alive: workers/health.py
     return celery_app
 
 

@@ -8,14 +8,17 @@ drafts in one transaction, bookings are guarded by unique indexes, invitations b
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from celery import shared_task
+from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from matchmaker import background
 from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingRequest, User
@@ -78,27 +81,21 @@ def schedule_event(
     job_id: int, event_id: int, unbooked_only: bool = False, min_meetings: int = 0
 ) -> None:
     """Draft the event's schedule (all of it, or only the pairs without a meeting)."""
-    job = jobs.get_job(job_id)
-    if job is None or job.state == "done":
-        return  # re-delivered after it finished
-    jobs.start_job(job)
-    db.session.commit()
-    try:
+    with job_outcome(job_id):
+        job = jobs.get_job(job_id)
+        if job is None or job.state == "done":
+            return  # re-delivered after it finished
+        jobs.start_job(job)
+        db.session.commit()
         report = scheduling.draft_schedule(
             get_event(event_id),
             unbooked_only=unbooked_only,
             min_meetings_per_official=min_meetings,
-            progress=lambda fraction, message: jobs.report_progress(job_id, fraction, message),
+            progress=functools.partial(jobs.report_progress, job_id),
         )
-        jobs.finish_job(job, report_summary(report), format_report(report))
+        jobs.finish_job(job, report_summary(report), "scheduled",
+                        message=format_report(report), meetings=report.meetings)  # fmt: skip
         db.session.commit()
-    except OperationalError:
-        db.session.rollback()
-        raise
-    except Exception as exc:
-        db.session.rollback()
-        jobs.fail_job(job_id, f"{type(exc).__name__}: {exc}")
-        raise
 
 
 @task()
@@ -115,9 +112,9 @@ def publish_event(job_id: int, event_id: int) -> None:
         return
     if job.state != "done":
         published = scheduling.publish_schedule(get_event(event_id))
-        jobs.finish_job(job, {"published": len(published)}, f"{len(published)} meetings published")
-        db.session.commit()
-    send_invitations.delay(event_id)
+        jobs.finish_job(job, {"published": len(published)}, "published", meetings=len(published))
+    background.enqueue("send_invitations", event_id)
+    db.session.commit()
 
 
 #: Mail tasks retry when the mail server cannot be reached (and on transient database
@@ -233,10 +230,19 @@ def send_request_notices(base_url: str) -> None:
 
 @task()
 def book_approved_pair(event_id: int, government_id: int, partner_id: int) -> str:
-    """Book a late-approved pair into the best free slot (or report that none is free)."""
+    """Book a late-approved pair into the best free slot, moving nobody; the outcome goes to
+    the organisers' log (why not, when no common slot is free) and a published meeting's
+    invitation to both sides."""
     event = get_event(event_id)
-    outcome = commit_with_retry(lambda: scheduling.book_pair(event, government_id, partner_id))
-    return outcome.describe()
+
+    def book() -> scheduling.BookingOutcome:
+        outcome = scheduling.book_pair(event, government_id, partner_id)
+        scheduling.record_late_booking(event, government_id, partner_id, outcome)
+        if outcome.status == "booked" and outcome.meeting and outcome.meeting.status == "published":
+            background.enqueue("send_invitations", event_id)
+        return outcome
+
+    return commit_with_retry(book).describe()
 
 
 @task()
@@ -265,10 +271,6 @@ def report_summary(report: ScheduleReport, limit: int = 50) -> dict[str, Any]:
     return summary
 
 
-#: Profile edits arriving within this many seconds are handled by one recomputation.
-RECOMPUTE_DELAY = 5
-
-
 @task()
 def recompute_suggestions(event_id: int, job_id: int | None = None) -> None:
     """Recompute the event's suggestions if a profile changed since the last run.
@@ -276,6 +278,11 @@ def recompute_suggestions(event_id: int, job_id: int | None = None) -> None:
     Enqueued with a countdown after each edit: the first task of a burst does the work and the
     others find nothing due, so a burst of edits costs one recomputation. With a job (an
     organiser asked), it always runs and reports its progress there.
+
+    Runs on several workers may overlap: each stores under the event's lock and the older
+    ranking never replaces a newer one (``matching.store_suggestions``). A row that still
+    collides (an organiser adding the same pair by hand at that moment) makes the work run
+    once more, and that run sees the row.
     """
     event = get_event(event_id)
     job = jobs.get_job(job_id) if job_id is not None else None
@@ -287,15 +294,42 @@ def recompute_suggestions(event_id: int, job_id: int | None = None) -> None:
     if job is not None:
         jobs.start_job(job)
         db.session.commit()
-        progress = lambda fraction, message: jobs.report_progress(job.id, fraction, message)  # noqa: E731
-    run = matching.compute_suggestions(event, matching.app_embedder(), progress=progress)
-    if job is not None:
-        officials = len({s.government_id for s in run.for_officials})
-        jobs.finish_job(job, {"officials": officials}, f"suggestions for {officials} officials")
-    db.session.commit()
-    log.info("recomputed suggestions for event %d: %d ranked", event_id, len(run.for_officials))
+        progress = functools.partial(jobs.report_progress, job.id)
+
+    def recompute() -> int:
+        run = matching.compute_suggestions(event, matching.app_embedder(), progress=progress)
+        if job is not None:
+            officials = len({s.government_id for s in run.for_officials})
+            jobs.finish_job(job, {"officials": officials}, "suggestions_ready", officials=officials)
+        return len(run.for_officials)
+
+    with job_outcome(job_id):
+        ranked = commit_or_rerun(recompute, attempts=2)
+    log.info("recomputed suggestions for event %d: %d ranked", event_id, ranked)
 
 
-def enqueue_recompute(event_id: int) -> None:
-    """Call after committing a profile change."""
-    recompute_suggestions.apply_async((event_id,), countdown=RECOMPUTE_DELAY)
+@contextmanager
+def job_outcome(job_id: int | None) -> Iterator[None]:
+    """Around a job's work: a job never stays "running" when its task ends.
+
+    A transient database error rolls back and propagates for the task to retry (the job
+    stays running for the next attempt), unless this was the last attempt; that one, and
+    any other error, marks the job failed with the reason.
+    """
+    try:
+        yield
+    except Exception as exc:
+        db.session.rollback()
+        retried = isinstance(exc, OperationalError) and not _last_attempt()
+        if job_id is not None and not retried:
+            jobs.fail_job(job_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _last_attempt() -> bool:
+    """Whether the running task will not be retried after this attempt."""
+    running = current_task
+    if running is None or running.request.called_directly:
+        return True  # a plain function call: nothing retries it
+    limit = running.max_retries
+    return limit is not None and running.request.retries >= limit

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from matchmaker import throttling
+from matchmaker import background, throttling
 from matchmaker.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -92,10 +92,8 @@ def forgot_password() -> str | Response:
         throttling.password_link_requests(form.email.data or "").take()
         user = get_user_by_email(form.email.data or "")
         if user is not None and invitations.invite([user]):
+            background.enqueue("send_account_invitations", public_base_url())
             db.session.commit()
-            from workers.tasks import send_account_invitations
-
-            send_account_invitations.delay(public_base_url())
         flash(_("Si hay una cuenta con ese correo, te hemos enviado un enlace para elegir "
                 "una contraseña nueva."), "success")  # fmt: skip
         return redirect(url_for("auth.login"))

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from matchmaker.models.audit import AuditEntry, Job
+from matchmaker.models.audit import AuditEntry, Job, WorkerHeartbeat
 from matchmaker.models.event import Event
 from matchmaker.models.matching import (
     BlockedPair,
@@ -22,4 +22,5 @@ __all__ = [
     "MeetingRequest",
     "Participant",
     "User",
+    "WorkerHeartbeat",
 ]

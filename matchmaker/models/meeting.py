@@ -49,6 +49,8 @@ class Meeting(db.Model):
     #: Failed attempts to mail the invitation, and the last failure's reason, for organisers.
     invitation_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     invitation_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: When both sides were reminded shortly before the meeting (set once: sent once).
+    reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

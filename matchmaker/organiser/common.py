@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,9 @@ from matchmaker.models import Event, User
 from matchmaker.organiser import bp
 from matchmaker.orm import as_utc
 from matchmaker.participant.reasons import describe_reason
+from matchmaker.services import worker_health
 from matchmaker.services.events import EventNotFound, get_event
+from matchmaker.services.matching import recompute_is_due
 from matchmaker.urls import has_public_address, safe_redirect_target
 
 SESSION_KEY = "organiser_event_id"
@@ -99,31 +101,48 @@ JOB_STATES = {
 }
 
 
-#: The workers' progress messages (plain English from the domain, which knows no locale) and
-#: what the organiser reads instead; the numbers are kept.
-JOB_MESSAGES = [
-    (re.compile(r"^reading the problem$"), _l("Leyendo los datos")),
-    (re.compile(r"^choosing which pairs meet$"), _l("Eligiendo qué pares se reúnen")),
-    (re.compile(r"^placing meetings in slots$"), _l("Colocando las reuniones en turnos y mesas")),
-    (re.compile(r"^improving \(round (?P<n>\d+)\)$"), _l("Mejorando la agenda (ronda %(n)s)")),
-    (re.compile(r"^checking for a better schedule exactly$"), _l("Buscando una agenda mejor")),
-    (re.compile(r"^writing the report$"), _l("Redactando el informe")),
-    (re.compile(r"^done$"), _l("Hecho")),
-    (re.compile(r"^encoded (?P<done>\d+) of (?P<total>\d+) texts$"),
-     _l("Perfiles analizados: %(done)s de %(total)s")),
-    (re.compile(r"^(?P<n>\d+) meetings published$"), _l("%(n)s reuniones publicadas")),
-    (re.compile(r"^suggestions for (?P<n>\d+) officials$"),
-     _l("Sugerencias calculadas para %(n)s funcionarios/as")),
-]  # fmt: skip
+#: What the organiser reads for each step the work reports (``matchmaker.domain.progress``),
+#: its numbers filled in by name.
+JOB_STEPS = {
+    "reading": _l("Leyendo los datos"),
+    "choosing_pairs": _l("Eligiendo qué pares se reúnen"),
+    "placing": _l("Colocando las reuniones en turnos y mesas"),
+    "improving": _l("Mejorando la agenda (ronda %(round)s)"),
+    "exact": _l("Buscando una agenda mejor"),
+    "reporting": _l("Redactando el informe"),
+    "done": _l("Hecho"),
+    "encoding_officials": _l("Analizando los retos de los funcionarios/as"),
+    "encoding_partners": _l("Analizando las ofertas de los socios"),
+    "ranking": _l("Calculando la afinidad de cada par"),
+    "storing": _l("Guardando las sugerencias"),
+    "scheduled": _l("Reuniones en el borrador: %(meetings)s"),
+    "published": _l("Reuniones publicadas: %(meetings)s"),
+    "suggestions_ready": _l("Funcionarios/as con sugerencias: %(officials)s"),
+}
 
 
-def job_message(message: str) -> str:
-    """A worker's message in the reader's language when it is a known one, else as it is."""
-    for pattern, text in JOB_MESSAGES:
-        found = pattern.match(message)
-        if found:
-            return str(text) % found.groupdict()
-    return message
+def job_step(step: str, counts: Mapping[str, Any] | None = None) -> str:
+    """A job's step in the reader's language with its numbers (so many of so many, for any
+    step that has them); nothing for a job from before steps were recorded."""
+    text = JOB_STEPS.get(step)
+    numbers = dict(counts or {})
+    try:
+        words = str(text) % numbers if text is not None else ""
+    except (KeyError, TypeError, ValueError):  # a step without its numbers: say nothing wrong
+        return ""
+    if words and "done" in numbers and "total" in numbers:
+        words = _("%(step)s: %(done)s de %(total)s", step=words, done=numbers["done"],
+                  total=numbers["total"])  # fmt: skip
+    return words
+
+
+def worker_status() -> worker_health.WorkerStatus:
+    """Live workers and waiting tasks, asked once per request and only by the pages that show
+    them (templates/organiser/_worker_status.html): it costs a query and a broker call."""
+    if "worker_status" not in g:
+        g.worker_status = worker_health.worker_status()
+    status: worker_health.WorkerStatus = g.worker_status
+    return status
 
 
 def label_of(labels: dict[str, Any], code: str) -> str:
@@ -143,7 +162,9 @@ def _helpers() -> dict[str, Any]:
         "meeting_status_label": lambda code: label_of(MEETING_STATUSES, code),
         "job_kind_label": lambda code: label_of(JOB_KINDS, code),
         "job_state_label": lambda code: label_of(JOB_STATES, code),
-        "job_message": job_message,
+        "job_step": job_step,
+        "worker_status": worker_status,
+        "suggestions_due": recompute_is_due,
         "local_time": local_time,
         "describe_reason": lambda reason: describe_reason(reason, locale()),
         "public_address_missing": not has_public_address(),

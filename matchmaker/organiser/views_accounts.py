@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from matchmaker import background
 from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
 from matchmaker.ids import parse_ids
@@ -136,10 +137,8 @@ def _deliver(users: list[User]) -> str | Response:
     """Mail the links through a worker when SMTP is configured; else show them to hand out."""
     config = current_app.config
     if config["SMTP_URL"]:
+        background.enqueue("send_account_invitations", public_base_url())
         db.session.commit()
-        from workers.tasks import send_account_invitations
-
-        send_account_invitations.delay(public_base_url())
         flash(_("%(n)s invitaciones en camino por correo.", n=len(users)), "success")
         return redirect(url_for("organiser.accounts"))
     links = invitations.hand_out(users, config["SECRET_KEY"], public_base_url())

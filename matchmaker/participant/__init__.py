@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 
+from matchmaker import background
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.models import Event
 from matchmaker.orm import as_utc
@@ -32,30 +33,14 @@ def local_time(event: Event, moment: datetime) -> str:
     return f"{aware.astimezone(ZoneInfo(event.time_zone)):%d/%m/%Y %H:%M}"
 
 
-def enqueue_recompute(event_id: int) -> None:
-    """After the commit: suggestions are recomputed by a worker (coalesced). A broker that is
-    down must not fail a change that is already saved; the next edit or import asks again."""
-    from workers import tasks
-
-    try:
-        tasks.enqueue_recompute(event_id)
-    except Exception:  # any broker error
-        log.warning("suggestions recompute not queued for event %s", event_id, exc_info=True)
-
-
 def enqueue_request_notices() -> None:
-    """After the commit, when mail is configured: a worker tells the other side."""
-    from workers import tasks
-
+    """When mail is configured, a worker tells the other side (after the commit)."""
     if not current_app.config["SMTP_URL"]:
         return
     if not can_mail_links():
         log.error("request notices not sent: mail is configured but MATCHMAKER_BASE_URL is not")
         return
-    try:
-        tasks.send_request_notices.delay(public_base_url())
-    except Exception:  # any broker error: the request itself is saved
-        log.warning("request notices not queued", exc_info=True)
+    background.enqueue("send_request_notices", public_base_url())
 
 
 @bp.route("/")

@@ -10,10 +10,9 @@ from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.extensions import db
-from matchmaker.participant import bp, enqueue_recompute, locale
+from matchmaker.participant import bp, locale
 from matchmaker.participant.forms import ProfileForm
 from matchmaker.services.profiles import (
-    MATCHING_FIELDS,
     ProfileChanges,
     ProfileError,
     update_profile,
@@ -44,14 +43,12 @@ def profile() -> str | Response:
             max_meetings=form.max_meetings.data,
         )
         try:
-            changed = update_profile(participant, changes)
+            update_profile(participant, changes)
         except ProfileError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors = [_("Valor no válido.")]
         else:
-            db.session.commit()
-            if changed & MATCHING_FIELDS:
-                enqueue_recompute(event.id)
+            db.session.commit()  # suggestions are recomputed after it, if matching changed
             flash(_("Perfil guardado."), "success")
             return redirect(url_for("participant.profile"))
     days = [(day, list(day_slots)) for day, day_slots in groupby(slots, key=lambda s: s.day)]

@@ -15,7 +15,6 @@ from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
 from matchmaker.participant import (
     bp,
-    enqueue_recompute,
     enqueue_request_notices,
     local_time,
     locale,
@@ -75,10 +74,8 @@ def new_request(participant_id: int) -> str | Response:
 @participant_required
 def requests() -> str:
     participant = current_participant()
-    if service.expire_requests(participant.event_id):
-        request_recompute(participant.event)  # expired interest no longer counts
-        db.session.commit()
-        enqueue_recompute(participant.event_id)
+    # Overdue requests show as expired (effective_status); the periodic expire_requests
+    # task marks them and has the suggestions recomputed.
     return render_template(
         "participant/requests.html",
         participant=participant,
@@ -108,7 +105,6 @@ def _change_interest(
         db.session.rollback()
         flash(_error_message(exc.code), "warning")
         return redirect(url_for("participant.requests"))
-    enqueue_recompute(participant.event_id)
     if notify:
         enqueue_request_notices()
     flash(done, "success")
@@ -136,9 +132,8 @@ def _answer(request_id: int, accept: bool) -> Response:
         db.session.commit()  # keeps an expiry the service noted
         flash(_error_message(exc.code), "warning")
         return redirect(url_for("participant.requests"))
-    db.session.commit()
-    enqueue_recompute(participant.event_id)
     enqueue_request_notices()
+    db.session.commit()
     flash(_("Solicitud aceptada.") if accept else _("Solicitud rechazada."), "success")
     return redirect(url_for("participant.requests"))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from matchmaker import background
 from matchmaker.extensions import db
-from matchmaker.models import BlockedPair, Event, MatchSuggestion, Participant, User
+from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant, User
 from matchmaker.orm import utcnow
 from matchmaker.services import audit
 
@@ -48,7 +49,14 @@ def find_suggestion(event_id: int, government_id: int, partner_id: int) -> Match
 
 
 def decide(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:
-    """Approve, reject or reopen one suggestion; a blocked pair cannot be approved."""
+    """Approve, reject or reopen one suggestion; a blocked pair cannot be approved. A pair
+    approved after the schedule is out gets a meeting (``book_late_approvals``)."""
+    if _decide_quietly(suggestion, status, actor):
+        book_late_approvals(suggestion.event_id, [suggestion])
+
+
+def _decide_quietly(suggestion: MatchSuggestion, status: str, actor: User | None) -> bool:
+    """``decide`` without the booking; True when the pair has just been approved."""
     if status not in DECISIONS:
         raise ValueError(f"unknown decision {status!r}")
     if status == "approved" and get_block(suggestion.government_id, suggestion.partner_id):
@@ -58,6 +66,7 @@ def decide(suggestion: MatchSuggestion, status: str, actor: User | None) -> None
     audit.record(f"suggestion.{status}", actor=actor, event_id=suggestion.event_id,
                  target=suggestion, previous=previous, score=suggestion.score)  # fmt: skip
     db.session.flush()
+    return status == "approved" and previous != "approved"
 
 
 def decide_many(
@@ -71,13 +80,17 @@ def decide_many(
         MatchSuggestion.event_id == event.id, MatchSuggestion.id.in_(ids)
     )
     decided = skipped = 0
+    newly_approved = []
     for suggestion in db.session.execute(query.order_by(MatchSuggestion.id)).scalars():
         try:
-            decide(suggestion, status, actor)
+            approved_now = _decide_quietly(suggestion, status, actor)
         except PairBlocked:
             skipped += 1
         else:
             decided += 1
+            if approved_now:
+                newly_approved.append(suggestion)
+    book_late_approvals(event.id, newly_approved)
     return decided, skipped
 
 
@@ -100,6 +113,7 @@ def approve_above(event: Event, min_score: float, actor: User | None) -> int:
                  min_score=min_score, count=len(suggestions),
                  suggestion_ids=[s.id for s in suggestions])  # fmt: skip
     db.session.flush()
+    book_late_approvals(event.id, suggestions)
     return len(suggestions)
 
 
@@ -137,6 +151,8 @@ def add_pair(
                  previous=previous, score=suggestion.score, source=suggestion.source,
                  government=government.external_id, partner=partner.external_id)  # fmt: skip
     db.session.flush()
+    if previous != "approved":
+        book_late_approvals(event.id, [suggestion])
     return suggestion
 
 
@@ -186,6 +202,22 @@ def _check_pair(event: Event, government: Participant, partner: Participant) -> 
         raise DecisionError("both participants must belong to the event")
     if not government.is_government or partner.is_government:
         raise DecisionError("a pair is one official and one partner")
+
+
+def book_late_approvals(event_id: int, suggestions: list[MatchSuggestion]) -> None:
+    """Once the schedule is published, a pair approved later is booked by a worker (after the
+    commit) into the best free slot, without moving anyone; before that, the next draft
+    books it with the rest."""
+    if suggestions and schedule_is_published(event_id):
+        for suggestion in suggestions:
+            background.enqueue("book_approved_pair", event_id, suggestion.government_id,
+                               suggestion.partner_id)  # fmt: skip
+
+
+def schedule_is_published(event_id: int) -> bool:
+    query = db.select(Meeting.id).where(Meeting.event_id == event_id,
+                                        Meeting.status == "published").limit(1)  # fmt: skip
+    return db.session.execute(query).first() is not None
 
 
 def _set_status(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:

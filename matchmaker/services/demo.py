@@ -42,7 +42,9 @@ def load_demo(password: str) -> tuple[Event, list[DemoLogin]]:
         event.is_demo = True
         data = resources.files("matchmaker.demo").joinpath("participants.csv").read_bytes()
         participants.import_participants(event, data)
-        matching.request_recompute(event)  # a worker computes the suggestions
+    if matching.recompute_is_due(event) or event.suggestions_requested_at is None:
+        matching.request_recompute(event)  # a worker computes the suggestions (again, if a
+        # previous run stopped before they were done)
     logins = [DemoLogin("organiser", DEMO_ORGANISER)]
     # The demo's password is printed for everyone to try: no strength check on these accounts.
     if accounts.get_user_by_email(DEMO_ORGANISER) is None:

@@ -6,14 +6,17 @@ suggestions change, and stale suggestions are removed only while still undecided
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
+from matchmaker import background
 from matchmaker.domain.embedding import Embedder, get_embedder
 from matchmaker.domain.matching import (
     MatchRules,
@@ -24,6 +27,7 @@ from matchmaker.domain.matching import (
     rank_officials,
     rank_partners,
 )
+from matchmaker.domain.progress import Progress, no_progress
 from matchmaker.extensions import db
 from matchmaker.models import (
     BlockedPair,
@@ -35,14 +39,13 @@ from matchmaker.models import (
 )
 from matchmaker.orm import as_utc, utcnow
 
-Progress = Callable[[float, str], None]
 Pair = tuple[str, str]
 
 
 class DatabaseEmbeddingCache:
     """The domain's EmbeddingCache over the embedding_cache table."""
 
-    def get_many(self, model_id: str, hashes: list[str] | tuple[str, ...]) -> dict[str, np.ndarray]:
+    def get_many(self, model_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         if not hashes:
             return {}
         query = db.select(EmbeddingCacheEntry).where(
@@ -57,21 +60,18 @@ class DatabaseEmbeddingCache:
         }
 
     def put_many(self, model_id: str, items: dict[str, np.ndarray]) -> None:
-        known = set(self.get_many(model_id, list(items)))
+        """Store new vectors; a text another process stored meanwhile keeps its row (two
+        workers recomputing at once encode the same new texts)."""
+        rows = []
         for text_hash, matrix in items.items():
-            if text_hash in known:
-                continue  # another process stored the same text meanwhile
             matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-            db.session.add(
-                EmbeddingCacheEntry(
-                    model_id=model_id,
-                    text_hash=text_hash,
-                    rows=matrix.shape[0],
-                    dim=matrix.shape[1],
-                    vectors=matrix.tobytes(),
-                )
+            rows.append({"model_id": model_id, "text_hash": text_hash, "rows": matrix.shape[0],
+                         "dim": matrix.shape[1], "vectors": matrix.tobytes()})  # fmt: skip
+        if rows:
+            statement = upsert(EmbeddingCacheEntry).on_conflict_do_nothing(
+                index_elements=["model_id", "text_hash"]
             )
-        db.session.flush()
+            db.session.execute(statement, rows)
 
 
 @dataclass
@@ -93,21 +93,22 @@ def rank_event(
     event: Event, embedder: Embedder, top_k: int = 10, progress: Progress | None = None
 ) -> MatchRun:
     """Score every government-partner pair of the event and keep each side's top ``top_k``."""
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     people = {p.external_id: p for p in _participants(event)}
     governments = [_profile(p) for p in people.values() if p.is_government]
     partners = [_profile(p) for p in people.values() if not p.is_government]
     cache = DatabaseEmbeddingCache()
-    report(0.0, "encoding officials' challenges")
-    gov_vectors = embed_profiles(embedder, governments, cache, "query", _sub(report, 0.0, 0.4))
-    report(0.4, "encoding partners' offerings")
-    partner_vectors = embed_profiles(embedder, partners, cache, "passage", _sub(report, 0.4, 0.8))
+    report(0.0, "encoding_officials")
+    on_officials = _sub(report, "encoding_officials", 0.0, 0.4)
+    gov_vectors = embed_profiles(embedder, governments, cache, "query", on_officials)
+    report(0.4, "encoding_partners")
+    on_partners = _sub(report, "encoding_partners", 0.4, 0.8)
+    partner_vectors = embed_profiles(embedder, partners, cache, "passage", on_partners)
     report(0.8, "ranking")
     rules = match_rules(event, people)
     index = build_index(governments, partners, gov_vectors, partner_vectors, rules)
     for_officials = rank_partners(index, top_k)
     for_partners = rank_officials(index, top_k)
-    report(1.0, "ranked")
     return MatchRun(for_officials, for_partners, people)
 
 
@@ -148,8 +149,15 @@ def match_rules(event: Event, people: dict[str, Participant]) -> MatchRules:
 def store_suggestions(event: Event, run: MatchRun, as_of: datetime | None = None) -> int:
     """Upsert the run's suggestions; keep decisions; drop undecided ones no longer ranked.
 
-    ``as_of`` is when the profiles were read: an edit after it makes a new run due.
+    ``as_of`` is when the profiles were read: an edit after it makes a new run due. Runs may
+    overlap (two workers, a worker and the command line): each stores while holding the
+    event's lock, and a run that read the profiles before the last stored run did writes
+    nothing, its ranking being the older one. Returns how many pairs were stored.
     """
+    as_of = as_of or utcnow()
+    last_stored = _lock_suggestions(event)
+    if last_stored is not None and as_utc(last_stored) > as_utc(as_of):
+        return 0
     ranks: dict[tuple[int, int], dict[str, object]] = {}
     for suggestion, field in [(s, "rank_for_government") for s in run.for_officials] + [
         (s, "rank_for_partner") for s in run.for_partners
@@ -158,27 +166,85 @@ def store_suggestions(event: Event, run: MatchRun, as_of: datetime | None = None
                run.participants[suggestion.partner_id].id)  # fmt: skip
         entry = ranks.setdefault(key, {"suggestion": suggestion})
         entry[field] = suggestion.rank
-    existing = {
-        (s.government_id, s.partner_id): s
-        for s in db.session.execute(
-            db.select(MatchSuggestion).where(MatchSuggestion.event_id == event.id)
-        ).scalars()
-    }
     now = utcnow()
-    for key, entry in ranks.items():
-        row = existing.pop(key, None) or MatchSuggestion(
-            event_id=event.id, government_id=key[0], partner_id=key[1]
+    if ranks:
+        # An upsert, not "read, then insert what is missing": an organiser may add a pair by
+        # hand meanwhile. Only the computed columns change: status, source and decided_by stay.
+        statement = upsert(MatchSuggestion)
+        statement = statement.on_conflict_do_update(
+            index_elements=["event_id", "government_id", "partner_id"],
+            set_={name: statement.excluded[name] for name in COMPUTED_COLUMNS},
         )
-        _fill(row, entry, now)
-        db.session.add(row)
-    for row in existing.values():
-        if row.status == "suggested" and row.source == "model":
-            db.session.delete(row)
-        else:
-            row.rank_for_government = row.rank_for_partner = None
-    event.suggestions_computed_at = as_of or now
+        rows = [{"event_id": event.id, "government_id": key[0], "partner_id": key[1],
+                 **_computed(entry, now)} for key, entry in ranks.items()]  # fmt: skip
+        db.session.execute(statement, rows)
+    _unrank_stale(event, set(ranks))
+    for row in list(db.session.identity_map.values()):
+        if isinstance(row, MatchSuggestion):
+            db.session.expire(row)  # written by statements above: load again when read
+    event.suggestions_computed_at = as_of
     db.session.flush()
     return len(ranks)
+
+
+#: What a recomputation writes on a suggestion; everything else is the organiser's.
+COMPUTED_COLUMNS = ("score", "reasons", "rank_for_government", "rank_for_partner", "computed_at")
+
+
+def _lock_suggestions(event: Event) -> datetime | None:
+    """Wait until no other run is storing the event's suggestions and hold the event until the
+    commit; returns when the last run stored, read under the lock (so it is current).
+
+    PostgreSQL locks the event's row (FOR NO KEY UPDATE: rows that refer to the event can
+    still be added). SQLite has no row locks: a write takes its one write lock, held to the
+    commit, so a write that changes nothing does it there.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            db.update(Event).where(Event.id == event.id).values(updated_at=Event.updated_at),
+            execution_options={"synchronize_session": False},
+        )
+    query = db.select(Event.suggestions_computed_at).where(Event.id == event.id)
+    return db.session.execute(query.with_for_update(key_share=True)).scalar_one()
+
+
+def _unrank_stale(event: Event, ranked: set[tuple[int, int]]) -> None:
+    """Suggestions the run no longer ranks lose their ranks; undecided model ones go.
+
+    The conditions are in the statements, not read before: an organiser deciding on a pair
+    at this moment keeps the decision.
+    """
+    query = db.select(MatchSuggestion.id, MatchSuggestion.government_id, MatchSuggestion.partner_id)
+    stale = [
+        row.id
+        for row in db.session.execute(query.where(MatchSuggestion.event_id == event.id))
+        if (row.government_id, row.partner_id) not in ranked
+    ]
+    sync = {"synchronize_session": False}
+    for start in range(0, len(stale), STATEMENT_IDS):
+        ids = MatchSuggestion.id.in_(stale[start : start + STATEMENT_IDS])
+        db.session.execute(
+            db.update(MatchSuggestion)
+            .where(ids)
+            .values(rank_for_government=None, rank_for_partner=None),
+            execution_options=sync,
+        )
+        undecided = (MatchSuggestion.status == "suggested") & (MatchSuggestion.source == "model")
+        db.session.execute(
+            db.delete(MatchSuggestion).where(ids, undecided),
+            execution_options={"synchronize_session": "fetch"},
+        )
+
+
+#: Ids per statement (SQLite allows 32,766 parameters in one statement).
+STATEMENT_IDS = 1000
+
+
+def upsert(model: type[Any]) -> Any:
+    """An INSERT that can say ON CONFLICT …, for the session's database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def compute_suggestions(
@@ -190,14 +256,21 @@ def compute_suggestions(
     started = utcnow()
     expire_requests(event.id)  # an overdue request no longer counts as interest
     run = rank_event(event, embedder, top_k, progress)
+    (progress or no_progress)(0.9, "storing")
     store_suggestions(event, run, as_of=started)
     return run
 
 
+#: Profile edits arriving within this many seconds are handled by one recomputation.
+RECOMPUTE_DELAY = 5
+
+
 def request_recompute(event: Event) -> datetime:
-    """Note that profiles changed; a worker recomputes once for a burst of edits."""
+    """Note that profiles changed and ask a worker, after the commit, to recompute: the first
+    task of a burst of edits does the work and the others find nothing due."""
     event.suggestions_requested_at = utcnow()
     db.session.flush()
+    background.enqueue("recompute_suggestions", event.id, countdown=RECOMPUTE_DELAY)
     return event.suggestions_requested_at
 
 
@@ -206,14 +279,16 @@ def recompute_is_due(event: Event) -> bool:
     return requested is not None and (computed is None or as_utc(computed) < as_utc(requested))
 
 
-def _fill(row: MatchSuggestion, entry: dict[str, object], now: datetime) -> None:
+def _computed(entry: dict[str, object], now: datetime) -> dict[str, object]:
     suggestion = entry["suggestion"]
     assert isinstance(suggestion, Suggestion)
-    row.score = round(float(suggestion.score), 2)
-    row.reasons = [asdict(reason) | {"data": dict(reason.data)} for reason in suggestion.reasons]
-    row.rank_for_government = entry.get("rank_for_government")  # type: ignore[assignment]
-    row.rank_for_partner = entry.get("rank_for_partner")  # type: ignore[assignment]
-    row.computed_at = now
+    return {
+        "score": round(float(suggestion.score), 2),
+        "reasons": [asdict(reason) | {"data": dict(reason.data)} for reason in suggestion.reasons],
+        "rank_for_government": entry.get("rank_for_government"),
+        "rank_for_partner": entry.get("rank_for_partner"),
+        "computed_at": now,
+    }
 
 
 def _participants(event: Event) -> list[Participant]:
@@ -231,10 +306,11 @@ def _profile(participant: Participant) -> Profile:
     )
 
 
-def _sub(report: Progress, start: float, end: float) -> Callable[[int, int], None]:
+def _sub(report: Progress, step: str, start: float, end: float) -> Callable[[int, int], None]:
     """Map an encoder's (done, total) onto a slice of the overall progress."""
 
     def progress(done: int, total: int) -> None:
-        report(start + (end - start) * done / max(total, 1), f"encoded {done} of {total} texts")
+        share = min(1.0, done / max(total, 1))  # exactly ``end`` when done: steps never go back
+        report(start + (end - start) * share, step, done=done, total=total)
 
     return progress

@@ -1,7 +1,7 @@
 """Participants editing their own profile: themes, challenge or offering, languages, presence, cap.
 
 Changes to what matching reads (themes, description, languages) ask for a recomputation of the
-suggestions; the caller commits and then enqueues ``workers.tasks.enqueue_recompute``.
+suggestions; ``request_recompute`` asks a worker to recompute them after the commit.
 """
 
 from __future__ import annotations

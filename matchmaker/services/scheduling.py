@@ -6,9 +6,9 @@ flush, and the task or view that calls them commits (and retries on a lost race)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from matchmaker.domain.progress import Progress
 from matchmaker.domain.scheduling import (
     ApprovedPair,
     Attendee,
@@ -20,14 +20,13 @@ from matchmaker.domain.scheduling import (
 )
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant
+from matchmaker.services import audit
 from matchmaker.services.decisions import find_suggestion, get_block
 
 #: Meetings that hold their slot: everything but cancelled ones.
 LIVE = ("draft", "published", "held", "no-show")
 #: Meetings a full re-run may move: those that have not taken place.
 MOVABLE = ("draft", "published")
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -154,6 +153,8 @@ def book_pair(
     ):
         return BookingOutcome("not-approved")
     problem = build_problem(event, [suggestion], list_meetings(event))
+    if not problem.pairs:  # another worker booked the pair since we looked
+        return BookingOutcome("already-booked", _live_meeting(government_id, partner_id))
     if avoid_slots:
         official = problem.governments[str(government_id)]
         problem.governments[official.id] = replace(
@@ -169,6 +170,28 @@ def book_pair(
     db.session.add(meeting)
     db.session.flush()  # the unique indexes decide a race here
     return BookingOutcome("booked", meeting)
+
+
+def record_late_booking(
+    event: Event, government_id: int, partner_id: int, outcome: BookingOutcome
+) -> None:
+    """The organisers' log of a late approval's booking: where it went, or why it did not."""
+    meeting = outcome.meeting
+    if outcome.status == "booked" and meeting is not None:
+        audit.record("meeting.booked-late", actor=None, event_id=event.id, target=meeting,
+                     slot=meeting.slot_index, table=meeting.table_number)  # fmt: skip
+    elif outcome.status == "no-free-slot":
+        audit.record("pair.not-booked", actor=None, event_id=event.id, reason=outcome.status,
+                     government_id=government_id, partner_id=partner_id)  # fmt: skip
+
+
+def list_unbooked_pairs(event: Event) -> list[MatchSuggestion]:
+    """Approved, unblocked pairs with no meeting: after publishing, the ones no free slot
+    could take (organisers see them on the schedule page)."""
+    booked = {(m.government_id, m.partner_id) for m in list_meetings(event)}
+    return [
+        s for s in list_schedulable_pairs(event) if (s.government_id, s.partner_id) not in booked
+    ]
 
 
 def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.domain.progress import STEPS
 from matchmaker.domain.scheduling import (
     ApprovedPair,
     Attendee,
@@ -182,12 +183,24 @@ def test_a_zero_time_limit_still_returns_a_valid_schedule() -> None:
     assert violations(problem, result.bookings) == []
 
 
-def test_progress_is_reported_from_start_to_finish() -> None:
-    seen: list[tuple[float, str]] = []
-    solve(random_problem(1), progress=lambda fraction, message: seen.append((fraction, message)))
-    fractions = [f for f, _ in seen]
+def test_progress_is_reported_from_start_to_finish_as_steps_and_numbers() -> None:
+    seen: list[tuple[float, str, dict[str, int]]] = []
+
+    def progress(fraction: float, step: str, /, **counts: int) -> None:
+        seen.append((fraction, step, counts))
+
+    solve(random_problem(1), progress=progress)
+    fractions = [f for f, _, _ in seen]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
+    steps = [step for _, step, _ in seen]
+    assert steps[:3] == ["reading", "choosing_pairs", "placing"]
+    assert steps[-2:] == ["reporting", "done"]
+    # Data, not sentences: every step is a known code and carries exactly its numbers.
+    for _, step, counts in seen:
+        assert step in STEPS and set(counts) == set(STEPS[step]), (step, counts)
+    rounds = [counts["round"] for _, step, counts in seen if step == "improving"]
+    assert rounds and rounds == list(range(1, len(rounds) + 1))  # this problem needs rounds
 
 
 def test_unscheduled_pairs_come_with_a_reason() -> None:

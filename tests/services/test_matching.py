@@ -143,8 +143,116 @@ def test_recompute_task_reports_progress_on_its_job(app_ctx, e5: Embedder) -> No
     db.session.rollback()  # end our read transaction: SQLite would keep showing its snapshot
     finished = jobs.get_job(job.id)
     assert finished.state == "done" and finished.progress == 1.0
-    assert finished.message == "suggestions for 1 officials"
+    assert (finished.progress_step, finished.progress_counts) == (
+        "suggestions_ready",
+        {"officials": 1},
+    )
     assert (
         db.session.execute(db.select(db.func.count()).select_from(MatchSuggestion)).scalar_one()
         == 1
     )
+
+
+# -- runs that overlap (two workers, a worker and the command line) --------------------------
+
+LEAKS, TRAFFIC = "Fugas de agua en la red antigua.", "Semáforos para reducir la congestión."
+OFFERS = ("Acoustic leak detection for water pipes.", "Adaptive traffic lights.", "Open data.")
+
+
+def small_event():  # type: ignore[no-untyped-def]
+    """Two officials, three partners, one pair already approved by an organiser."""
+    from tests.factories import approve, create_event, create_participant
+
+    event = create_event()
+    governments = [create_participant(event, "government", description=t) for t in (LEAKS, TRAFFIC)]
+    partners = [create_participant(event, "partner", description=t) for t in OFFERS]
+    decided = approve(event, governments[0], partners[0])
+    db.session.commit()
+    return event, (decided.government_id, decided.partner_id)
+
+
+def stored_pairs(event) -> dict[tuple[int, int], MatchSuggestion]:  # type: ignore[no-untyped-def]
+    query = db.select(MatchSuggestion).where(MatchSuggestion.event_id == event.id)
+    return {(s.government_id, s.partner_id): s for s in db.session.execute(query).scalars()}
+
+
+def test_a_store_waits_for_an_overlapping_one_and_updates_its_rows(app_ctx, backend) -> None:  # type: ignore[no-untyped-def]
+    """The second of two overlapping stores takes its turn after the first commits and then
+    updates the rows the first inserted: no unique-index conflict, the decision kept."""
+    import threading
+    from datetime import timedelta
+
+    from matchmaker.domain.embedding import HashingEmbedder
+    from matchmaker.orm import utcnow
+    from tests.workers.conftest import wait_until
+
+    event, decided = small_event()
+    embedder = HashingEmbedder(dim=256)
+    run = matching.rank_event(event, embedder)
+    db.session.commit()  # the cached vectors: both stores below write suggestions only
+    started, event_id = utcnow(), event.id
+    assert matching.store_suggestions(event, run, as_of=started) == 6  # flushed, not committed
+    outcome: list[object] = []
+
+    def other_worker() -> None:
+        with app_ctx.app_context():
+            try:
+                other = db.session.get_one(type(event), event_id)
+                later = matching.rank_event(other, embedder)
+                outcome.append(
+                    matching.store_suggestions(other, later, started + timedelta(seconds=1))
+                )
+                db.session.commit()
+            except Exception as exc:  # reported below
+                db.session.rollback()
+                outcome.append(exc)
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    if backend == "postgresql":  # wait until it waits for our lock
+        query = """SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+
+        def waiting() -> bool:
+            with db.engine.connect() as conn:
+                return bool(conn.exec_driver_sql(query).scalar_one())
+
+        wait_until(waiting, 30, "the second store to wait")
+    else:  # SQLite's wait is inside the driver: it must still be waiting a moment later
+        thread.join(timeout=1)
+    assert thread.is_alive() and outcome == []
+    db.session.commit()
+    thread.join(timeout=60)
+    assert outcome == [6]
+    db.session.expire_all()
+    rows = stored_pairs(event)
+    assert len(rows) == 6 and rows[decided].status == "approved"
+    assert all(row.rank_for_government is not None for row in rows.values())
+
+
+def test_an_older_run_never_replaces_a_newer_one(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    """A run that read the profiles before the last stored run did stores nothing: an
+    organiser's block, seen by the newer run only, is not undone by the older one."""
+    from matchmaker.domain.embedding import HashingEmbedder
+    from matchmaker.orm import as_utc, utcnow
+
+    event, decided = small_event()
+    embedder = HashingEmbedder(dim=256)
+    older_as_of = utcnow()
+    older = matching.rank_event(event, embedder)
+    people = {p.external_id: p.id for p in participants.list_participants(event)}
+    ranked = [(people[s.government_id], people[s.partner_id]) for s in older.for_officials]
+    blocked = next(pair for pair in ranked if pair != decided)
+    db.session.add(BlockedPair(event_id=event.id, government_id=blocked[0],
+                               partner_id=blocked[1], reason="conflict of interest"))  # fmt: skip
+    db.session.commit()
+    newer_as_of = utcnow()
+    newer = matching.rank_event(event, embedder)
+    assert matching.store_suggestions(event, newer, as_of=newer_as_of) == 5
+    db.session.commit()
+
+    assert matching.store_suggestions(event, older, as_of=older_as_of) == 0
+    db.session.commit()
+    rows = stored_pairs(event)
+    assert blocked not in rows and len(rows) == 5 and rows[decided].status == "approved"
+    assert as_utc(event.suggestions_computed_at) == newer_as_of

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -14,6 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditEntry, Participant, User
 from matchmaker.services import invitations
 from matchmaker.services.accounts import create_user
+from tests.web.conftest import Tasks
 from tests.web.helpers import csrf_token, login
 from tests.web.test_organiser import ORGANISER, PASSWORD, login_organiser, post, seed
 
@@ -171,12 +171,9 @@ def test_an_organiser_invites_another_organiser(app: Flask, client: FlaskClient)
 
 
 def test_with_mail_configured_the_invitations_are_queued(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, tasks: Tasks
 ) -> None:
-    import workers.tasks
-
-    sent: list[tuple[str, ...]] = []
-    monkeypatch.setattr(workers.tasks.send_account_invitations, "delay", lambda *a: sent.append(a))
+    sent = tasks["send_account_invitations"].calls
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
     app.config["BASE_URL"] = "https://citas.example.org/"  # behind a proxy: the public address
     data = seed(app)
@@ -212,18 +209,13 @@ def test_tokens_expire_and_forged_ones_are_refused(app: Flask) -> None:
 
 
 def test_forgotten_password_mails_a_link_without_telling_who_has_an_account(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, tasks: Tasks
 ) -> None:
-    import workers.tasks
-
     seed(app)
     assert "/password/forgot" in client.get("/login").get_data(as_text=True)
     no_mail = client.get("/password/forgot").get_data(as_text=True)
     assert "Pide a la organización del evento un enlace nuevo" in no_mail
-    queued: list[tuple[str, ...]] = []
-    monkeypatch.setattr(
-        workers.tasks.send_account_invitations, "delay", lambda *a: queued.append(a)
-    )
+    queued = tasks["send_account_invitations"].calls
     app.config["SMTP_URL"] = "smtp://127.0.0.1:1"
     answers = []
     for email in ("OFFICIAL@example.org", "nobody@example.org"):

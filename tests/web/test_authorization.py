@@ -224,6 +224,7 @@ ORGANISER_ROUTES = (
     "decide_selection POST", "approve_above POST", "recompute POST", "add_pair GET",
     "add_pair POST", "block_pair GET", "block_pair POST", "unblock_pair POST", "audit_log GET",
     "schedule GET", "start_schedule POST", "publish POST", "job GET", "job_json GET", "grid GET",
+    "retry_job POST",
     "people_agendas GET", "cancel_meeting POST", "move_meeting POST", "accounts GET",
     "invite_participants POST", "add_organiser POST", "set_account_active POST",
     "retry_invitations POST",

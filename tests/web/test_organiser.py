@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
@@ -14,6 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditEntry, Event, MatchSuggestion, Participant
 from matchmaker.services.accounts import create_user
 from tests.factories import create_event, create_participant
+from tests.web.conftest import Tasks
 from tests.web.helpers import csrf_token, login
 
 PASSWORD = "organiser-pass-1"
@@ -26,41 +27,6 @@ class Seed:
     governments: list[int]
     partners: list[int]
     suggestions: list[int]  # scores 90, 80, 70, 60, 50, 40 in this order
-
-
-class Recorder:
-    """Stands in for a Celery task (or enqueue function): records calls, runs nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def delay(self, *args: Any) -> None:
-        self.calls.append(args)
-
-    def __call__(self, *args: Any) -> None:
-        self.calls.append(args)
-
-
-@dataclass
-class Tasks:
-    recorders: dict[str, Recorder] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> Recorder:
-        return self.recorders[name]
-
-
-@pytest.fixture
-def tasks(monkeypatch: pytest.MonkeyPatch) -> Tasks:
-    """Every task the organiser views enqueue, replaced by recorders (workers are tested
-    elsewhere)."""
-    import workers.tasks
-
-    recorded = Tasks()
-    for name in ("schedule_event", "publish_event", "cancel_meeting", "recompute_event_stats",
-                 "enqueue_recompute", "recompute_suggestions"):  # fmt: skip
-        recorded.recorders[name] = Recorder()
-        monkeypatch.setattr(workers.tasks, name, recorded.recorders[name])
-    return recorded
 
 
 def seed(app: Flask, organiser: bool = True) -> Seed:
@@ -150,6 +116,7 @@ ROUTES = [
     ("GET", "/organiser/exports/transparency.csv"),
     ("GET", "/organiser/exports/agendas.pdf"),
     ("POST", "/organiser/schedule/invitations/retry"),
+    ("POST", "/organiser/jobs/1/retry"),
 ]
 PAGES = [path for method, path in ROUTES if method == "GET" and "{" not in path
          and not path.endswith((".json", ".csv", ".pdf")) and "/jobs/" not in path]  # fmt: skip
@@ -327,7 +294,7 @@ def test_upload_good_file_imports_and_enqueues(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Importados 1 funcionarios/as y 1 socios (2 nuevos" in page
     assert tasks["recompute_event_stats"].calls == [(data.event_id,)]
-    assert tasks["enqueue_recompute"].calls == [(data.event_id,)]
+    assert tasks["recompute_suggestions"].calls == [(data.event_id,)]
     with app.app_context():
         assert db.session.get_one(Event, data.event_id).suggestions_requested_at is not None
         ids = set(db.session.execute(db.select(Participant.external_id)).scalars())
@@ -346,7 +313,7 @@ def test_upload_bad_file_shows_every_row_error_and_writes_nothing(
     assert "no se ha guardado nada" in page
     assert "<td>2</td><td>themes</td>" in page and "smart-parking" in page
     assert "<td>3</td><td>email</td>" in page
-    assert tasks["enqueue_recompute"].calls == []
+    assert tasks["recompute_suggestions"].calls == []
     with app.app_context():
         ids = set(db.session.execute(db.select(Participant.external_id)).scalars())
         assert "g-100" not in ids and "p-100" not in ids

@@ -8,9 +8,8 @@ from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, MatchSuggestion
-from tests.web.test_organiser import Tasks, audit_actions, login_organiser, post, seed, tasks
-
-__all__ = ["tasks"]  # the fixture, shared with the other organiser tests
+from tests.web.conftest import Tasks
+from tests.web.test_organiser import audit_actions, login_organiser, post, seed
 
 
 def statuses(app: Flask) -> dict[int, str]:
@@ -171,7 +170,7 @@ def test_recompute_enqueues_after_commit(app: Flask, client: FlaskClient, tasks:
     login_organiser(client)
     response = post(client, "/organiser/matches/recompute", {"next": "/organiser/matches"})
     assert response.headers["Location"] == "/organiser/matches"
-    assert tasks["enqueue_recompute"].calls == [(data.event_id,)]
+    assert tasks["recompute_suggestions"].calls == [(data.event_id,)]
     with app.app_context():
         from matchmaker.models import Event
 

@@ -9,9 +9,8 @@ from flask.testing import FlaskClient
 from matchmaker.extensions import db
 from matchmaker.models import Event, Job, MatchSuggestion
 from matchmaker.services import jobs, scheduling
-from tests.web.test_organiser import Tasks, audit_actions, login_organiser, post, seed, tasks
-
-__all__ = ["tasks"]
+from tests.web.conftest import Tasks
+from tests.web.test_organiser import audit_actions, login_organiser, post, seed
 
 
 def draft(app: Flask, event_id: int) -> list[int]:
@@ -55,24 +54,22 @@ def test_job_page_polls_until_done_then_shows_the_report(app: Flask, client: Fla
     assert '<meta http-equiv="refresh"' in running and "<noscript>" in running
     assert client.get(f"/organiser/jobs/{job_id}.json").get_json() == {
         "id": job_id, "kind": "schedule", "state": "queued", "progress": 0.0, "message": "",
-        "finished": False}  # fmt: skip
+        "step": "", "counts": {}, "finished": False}  # fmt: skip
+    # The worker's steps reach the organiser in their language (every step: test_job_progress).
     with app.app_context():
-        jobs.report_progress(job_id, 0.5, "searching")
+        jobs.report_progress(job_id, 0.5, "placing")
     state = client.get(f"/organiser/jobs/{job_id}.json").get_json()
-    assert (state["state"], state["progress"], state["message"]) == ("running", 0.5, "searching")
-    # The worker's known messages reach the organiser in their language, numbers kept.
-    with app.app_context():
-        jobs.report_progress(job_id, 0.6, "improving (round 3)")
-    state = client.get(f"/organiser/jobs/{job_id}.json").get_json()
-    assert state["message"] == "Mejorando la agenda (ronda 3)"
+    assert (state["state"], state["progress"], state["step"]) == ("running", 0.5, "placing")
+    assert state["message"] == "Colocando las reuniones en turnos y mesas"
     english = client.get(f"/organiser/jobs/{job_id}.json", headers={"Accept-Language": "en"})
-    assert english.get_json()["message"] == "Improving the schedule (round 3)"
+    assert english.get_json()["message"] == "Placing meetings in slots and tables"
     with app.app_context():
         job = db.session.get_one(Job, job_id)
         result = {"meetings": 5, "total_weight": 300.0, "upper_bound": 320.0,
                   "gap_to_bound": 0.0625, "unscheduled_count": 1,
                   "meetings_per_official": {"2": 1, "3": 1}}  # fmt: skip
-        jobs.finish_job(job, result, "5 meetings\nweight 300.0 of at most 320.0")
+        jobs.finish_job(job, result, "scheduled", message="5 meetings\nweight 300.0 of at most 320.0",
+                        meetings=5)  # fmt: skip
         db.session.commit()
     done = client.get(f"/organiser/jobs/{job_id}").get_data(as_text=True)
     assert "http-equiv" not in done and "fetch(" not in done

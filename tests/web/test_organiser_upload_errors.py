@@ -15,12 +15,7 @@ from matchmaker.domain.import_errors import MESSAGES as ENGLISH
 from matchmaker.domain.import_errors import RowError
 from matchmaker.organiser.import_errors import MESSAGES, describe
 from tests.web.helpers import csrf_token
-from tests.web.test_organiser import (  # noqa: F401  (tasks is a fixture)
-    HEADER,
-    login_organiser,
-    seed,
-    tasks,
-)
+from tests.web.test_organiser import HEADER, login_organiser, seed
 
 BAD = HEADER + (
     "g-100,government,Ana Pérez,Ayuntamiento,municipality,Directora,ana@example.org,MX,Cholula,es,smart-parking,Movilidad\n"

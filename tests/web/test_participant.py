@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.background import PendingTask
 from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion, Meeting, MeetingRequest, Participant, User
 from matchmaker.services.accounts import create_user
@@ -33,9 +34,15 @@ class People:
 
 @pytest.fixture(autouse=True)
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Recompute tasks the views enqueue (no broker in these tests)."""
+    """The events whose suggestions the views ask a worker to recompute, as sent after the
+    commit (no broker in these tests: every task is dropped after being noted)."""
     calls: list[int] = []
-    monkeypatch.setattr("workers.tasks.enqueue_recompute", calls.append)
+
+    def publish(task: PendingTask) -> None:
+        if task.name == "recompute_suggestions":
+            calls.append(task.args[0])
+
+    monkeypatch.setattr("matchmaker.background._publish", publish)
     return calls
 
 

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, MeetingRequest
 from matchmaker.orm import utcnow
+from tests.web.conftest import Tasks
 from tests.web.test_participant import (  # noqa: F401  (queued is a fixture)
     People,
     add_request,
@@ -246,12 +247,9 @@ def test_unknown_theme_filter_is_ignored(app: Flask, client: FlaskClient, people
 
 
 def test_with_mail_configured_the_other_side_is_told(
-    app: Flask, client: FlaskClient, people: People, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, people: People, tasks: Tasks
 ) -> None:
-    import workers.tasks
-
-    notices: list[tuple[str, ...]] = []
-    monkeypatch.setattr(workers.tasks.send_request_notices, "delay", lambda *a: notices.append(a))
+    notices = tasks["send_request_notices"].calls
     login_as(app, client, people.official)
     form_page = f"/me/requests/new/{people.partner}"
     post(client, form_page, {"message": "¿Hablamos?"}, form_page)

@@ -18,6 +18,7 @@ from matchmaker.http_security import HEADERS
 from matchmaker.models import Event, User
 from matchmaker.urls import is_same_site_path
 from tests.conftest import make_app
+from tests.web.conftest import Tasks
 from tests.web.helpers import CSRF, csrf_token, login
 from tests.web.test_organiser import ORGANISER, PASSWORD, login_organiser, post, seed
 
@@ -47,7 +48,7 @@ def mailed_bodies(received: list) -> list[str]:
 
 
 def test_a_forged_host_never_reaches_a_mailed_link(
-    app: Flask, client: FlaskClient, smtp_sink: tuple[str, list], monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, smtp_sink: tuple[str, list], tasks: Tasks
 ) -> None:
     """The password link goes to the configured public address, whatever Host the request
     carried; the worker's task mails exactly that."""
@@ -55,10 +56,7 @@ def test_a_forged_host_never_reaches_a_mailed_link(
 
     smtp_url, received = smtp_sink
     app.config.update(SMTP_URL=smtp_url, BASE_URL="https://citas.example.org/")
-    queued: list[tuple[str, ...]] = []
-    monkeypatch.setattr(
-        workers.tasks.send_account_invitations, "delay", lambda *a: queued.append(a)
-    )
+    queued = tasks["send_account_invitations"].calls
     seed(app)
     ask_for_a_password_link(client)
     assert queued == [("https://citas.example.org/",)]
@@ -70,17 +68,10 @@ def test_a_forged_host_never_reaches_a_mailed_link(
 
 
 def test_without_a_public_address_no_link_is_mailed_nor_handed_out(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, tasks: Tasks
 ) -> None:
     """Mail configured but no MATCHMAKER_BASE_URL: the forgotten-password page does not offer
     mail, nothing is queued, and organisers are told why invitations cannot go out."""
-    import workers.tasks
-
-    queued: list[tuple[str, ...]] = []
-    monkeypatch.setattr(
-        workers.tasks.send_account_invitations, "delay", lambda *a: queued.append(a)
-    )
-    monkeypatch.setattr(workers.tasks.send_request_notices, "delay", lambda *a: queued.append(a))
     app.config.update(SMTP_URL="smtp://127.0.0.1:1", BASE_URL="")
     seed(app)
     page = client.get("/password/forgot", headers={"Host": EVIL}).get_data(as_text=True)
@@ -92,7 +83,7 @@ def test_without_a_public_address_no_link_is_mailed_nor_handed_out(
     response = post(client, "/organiser/accounts/invite", {"scope": "missing"})
     assert response.status_code == 302
     assert "falta la dirección pública" in client.get("/organiser/accounts").get_data(as_text=True)
-    assert queued == []
+    assert tasks.sent == []
     with app.app_context():
         invited = db.session.execute(db.select(User).where(User.invited_at.is_not(None)))
         assert invited.scalars().all() == []

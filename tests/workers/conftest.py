@@ -222,3 +222,83 @@ def smtp_server() -> Iterator[Callable[..., SmtpSink]]:
     yield start
     for sink in sinks:
         sink.stop()
+
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+class RedisServer:
+    """A redis-server of the test's own, on its own port. It keeps an append-only file in
+    ``directory``, so what was queued survives a restart (SIGTERM makes it write the file)."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "redis-server.log"
+
+    def start(self) -> RedisServer:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        command = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "yes", "--dir", str(self.directory),
+                   "--daemonize", "no"]  # fmt: skip
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_until(self.answers, 30, "redis-server to answer PING")
+        return self
+
+    def answers(self) -> bool:
+        """PING answered (not while the server still loads its file)."""
+        import redis
+
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError("redis-server exited:\n" + self.log.read_text(errors="replace"))
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=1).ping())
+        except redis.exceptions.RedisError:
+            return False
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): the server writes its file and exits."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server for this test alone (one it may stop and start again)."""
+    require(REDIS_SERVER.exists(), f"{REDIS_SERVER} not installed")
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def worker_env(
+    database_url: str, broker_url: str, queue: str, instance: Path, **extra: str
+) -> dict[str, str]:
+    """The environment of a worker subprocess on this database, broker and queue."""
+    env = dict(os.environ)
+    env.update(
+        MATCHMAKER_DATABASE_URL=database_url,
+        MATCHMAKER_BROKER_URL=broker_url,
+        MATCHMAKER_TASK_QUEUE=queue,
+        MATCHMAKER_INSTANCE_PATH=str(instance),
+    )
+    env.update(extra)
+    return env

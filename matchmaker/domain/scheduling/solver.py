@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+
+from matchmaker.domain.progress import Progress, no_progress
 
 from .board import FREE, Board, bits
 from .compile import Compiled, compile_problem
@@ -13,8 +14,6 @@ from .model import ApprovedPair, Booking, ScheduleResult, SchedulingProblem
 from .moves import try_insert
 from .report import assign_tables, build_report
 from .search import eject_insert, improve
-
-Progress = Callable[[float, str], None]
 
 # improvement rounds stop earlier once a round gains nothing; this only caps pathological cases
 MAX_ROUNDS = 8
@@ -33,22 +32,22 @@ def solve(
     finally each unplaced pair, best first, is swapped in for the meetings that block it when
     that raises the total. The result depends only on the input: ``time_limit`` (seconds) is a
     safety cap that cuts the improvement rounds short, never a tuning knob. ``progress`` gets
-    ``(fraction done, what is happening)``.
+    the fraction done and the step (see ``matchmaker.domain.progress``).
     """
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
-    report_progress = progress or (lambda fraction, message: None)
-    report_progress(0.0, "reading the problem")
+    report_progress = progress or no_progress
+    report_progress(0.0, "reading")
     compiled = compile_problem(problem)
     board = compiled.board
     floors = _floors(compiled)
 
-    report_progress(0.1, "choosing which pairs meet")
+    report_progress(0.1, "choosing_pairs")
     bound_edges = _choose_pairs(compiled, None)
     chosen = _choose_pairs(compiled, floors) if floors else bound_edges
     bound = compiled.fixed_weight + sum(compiled.pairs[e].weight for e in bound_edges)
 
-    report_progress(0.2, "placing meetings in slots")
+    report_progress(0.2, "placing")
     # the pairs with the fewest common slots first: they have the least room to manoeuvre
     for e in sorted(chosen, key=lambda e: (board.emask[e].bit_count(), -board.value[e], e)):
         try_insert(board, e)
@@ -61,7 +60,7 @@ def solve(
     if floors or board.placed_value() < best_possible:
         _improve(compiled, floors, deadline, report_progress)
 
-    report_progress(0.95, "writing the report")
+    report_progress(0.95, "reporting")
     bookings = assign_tables(compiled)
     report = build_report(compiled, bound, time.perf_counter() - started)
     report_progress(1.0, "done")
@@ -78,12 +77,12 @@ def _improve(
         key=lambda e: (-board.value[e], e),
     )
     for round_no in range(MAX_ROUNDS):
-        progress(0.3 + 0.6 * round_no / MAX_ROUNDS, f"improving (round {round_no + 1})")
+        progress(0.3 + 0.6 * round_no / MAX_ROUNDS, "improving", round=round_no + 1)
         if _past(deadline) or not improve(board, candidates, floors, deadline):
             break
     # the MIP knows nothing of fairness floors, so it only runs without them
     if floors is None and not _past(deadline):
-        progress(0.9, "checking for a better schedule exactly")
+        progress(0.9, "exact")
         improve_exactly(board, candidates)
 
 

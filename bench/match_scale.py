@@ -2,9 +2,11 @@
 
     python bench/match_scale.py [--officials 3000] [--partners 10000] [--skip-encoding]
 
-Prints the time to rank every official's top 10 with reasons (goal < 20 s on 2 cores), the peak
+Prints the time to rank every official's top 10 with reasons (goal < 5 s on 2 cores), the peak
 memory (goal < 4 GB), the time to re-rank one official's row and one partner's column after an
-edit (goal < 1 s each), and the default model's encoding throughput on realistic texts.
+edit (goal < 0.1 s each), and the configured model's encoding throughput on realistic texts
+(goal >= 100 whole descriptions/s; ``MATCHMAKER_EMBEDDING_MODEL=multilingual-e5-small:torch``
+measures the torch runtime, ``:int8`` the quantised one).
 """
 
 from __future__ import annotations
@@ -42,11 +44,15 @@ T = TypeVar("T")
 
 
 def timed(label: str, action: Callable[[], T]) -> tuple[T, float]:
-    """Run ``action``, print and return how long it took."""
-    started = time.perf_counter()
+    """Run ``action``, print and return how long it took.
+
+    The CPU time (all threads) is printed too: on a shared machine the wall time says as much
+    about the neighbours as about the code.
+    """
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = action()
     seconds = time.perf_counter() - started
-    print(f"  {label:58s} {seconds:7.2f} s")
+    print(f"  {label:58s} {seconds:7.2f} s  (CPU {time.process_time() - cpu_started:6.2f} s)")
     return result, seconds
 
 
@@ -120,7 +126,7 @@ def bench_ranking(n_gov: int, n_par: int) -> dict[str, float]:
     args = (governments, partners, gov_vectors, par_vectors, rules)
     index, t_index = timed("prepare (centring, statistics)", lambda: build_index(*args))
     top, t_rank = timed("rank every official's top 10, with reasons", lambda: rank_partners(index))
-    print(f"  -> {len(top)} suggestions; total {t_index + t_rank:.2f} s (goal < 20 s)")
+    print(f"  -> {len(top)} suggestions; total {t_index + t_rank:.2f} s (goal < 5 s)")
     timed("other direction: every partner's top 10, with reasons", lambda: rank_officials(index))
     print(f"  peak memory so far (ru_maxrss): {peak_memory_mb():.0f} MB (goal < 4096 MB)")
 
@@ -145,37 +151,40 @@ def bench_edit(
         return rerank(replace_profile(index, profile, vectors), profile_id)
 
     what = "official's row" if kind == "government" else "partner's column"
-    _, seconds = timed(f"after one edit: re-rank one {what} (goal < 1 s)", edit_and_rerank)
+    _, seconds = timed(f"after one edit: re-rank one {what} (goal < 0.1 s)", edit_and_rerank)
     return seconds
 
 
 ENCODE_TEXTS = 240
 
 
-def bench_encoding() -> None:
-    """The default model's throughput on the sample's descriptions and their sentences."""
+def bench_encoding() -> float:
+    """The configured model's throughput on the sample's descriptions and their sentences;
+    returns the descriptions' (texts/s)."""
     from matchmaker.domain.embedding import get_embedder
     from matchmaker.domain.matching.vectors import profile_sentences
 
     descriptions = [p.description for p in load_profiles()]
     sentences = [s for d in descriptions for s in profile_sentences(d)]
     embedder = get_embedder(os.environ.get("MATCHMAKER_EMBEDDING_MODEL"), MODEL_DIR)
-    print(f"\nencoding with {embedder.model_id} (torch threads: {_torch_threads()})")
+    print(
+        f"\nencoding with {type(embedder).__name__} {embedder.model_id}",
+        f"({len(os.sched_getaffinity(0))} cores)",
+    )
     timed("build if missing + load + first text", lambda: embedder.encode(["hola"], role="query"))
+    throughput = {}
     for label, texts in (("whole descriptions", descriptions), ("sentences", sentences)):
         texts = (texts * (ENCODE_TEXTS // len(texts) + 1))[:ENCODE_TEXTS]
         words = sum(len(t.split()) for t in texts) / len(texts)
+        cpu_started = time.process_time()
         _, seconds = timed(
             f"{len(texts)} {label} (~{words:.0f} words each)",
             lambda texts=texts: embedder.encode(texts, role="passage"),
         )
-        print(f"  -> {len(texts) / seconds:.1f} texts/s")
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
+        per_cpu_second = len(texts) / (time.process_time() - cpu_started)
+        print(f"  -> {len(texts) / seconds:.1f} texts/s ({per_cpu_second:.1f} per CPU second)")
+        throughput[label] = len(texts) / seconds
+    return throughput["whole descriptions"]
 
 
 def main() -> int:
@@ -187,10 +196,11 @@ def main() -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     times = bench_ranking(options.officials, options.partners)
     memory = peak_memory_mb()
+    # Issue 13's goals; the wall-clock ones need the 2 cores to themselves.
+    ok = times["index"] + times["rank"] < 5 and memory < 4096
+    ok = ok and times["row"] < 0.1 and times["column"] < 0.1
     if not options.skip_encoding:
-        bench_encoding()
-    ok = times["index"] + times["rank"] < 20 and memory < 4096
-    ok = ok and times["row"] < 1 and times["column"] < 1
+        ok = bench_encoding() >= 100 and ok
     print("\nGOALS MET" if ok else "\nGOALS NOT MET")
     return 0 if ok else 1
 

@@ -1,12 +1,17 @@
 """Benchmark the scheduling solver on the shared instances and validate with the official checker.
 
 Usage:
-    python bench/schedule_bench.py [--instances DIR] [--only NAME ...] [--out DIR] [--checker PY]
+    python bench/schedule_bench.py [--instances DIR] [--only NAME_OR_SIZE ...] [--out DIR]
+                                   [--checker PY] [--time-limit S]
 
-For each instance: solve, write the schedule CSV, run ``check.py INSTANCE CSV --json`` (which
-sits next to the instances folder), check table numbers (the checker ignores them) and print
-one row: instance, pairs, meetings, weight, % of the bound file's bound, % of the solver's own
-(flow) bound, seconds to solve and to load, and the checker's verdict.
+For each instance (``.json`` or ``.json.gz``): load, solve within what is left of the time
+limit, write the schedule CSV, run ``check.py INSTANCE CSV --json`` (which sits next to the
+instances folder), check table numbers (the checker ignores them) and print one row: instance,
+pairs, meetings, weight, % of the bound file's bound, % of the solver's own (flow) bound, the
+solver's tighter (grouped-flow) bound and the weight's % of it, seconds to solve (wall clock and
+this process's CPU time: on a shared machine the second is the steadier) and to load, the
+overshoot past the time limit, the process's peak memory so far and the checker's verdict.
+``--only`` takes instance names (``xl-stress``) or sizes (``xxl``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -23,7 +29,8 @@ from pathlib import Path
 from matchmaker.domain.scheduling import Booking, load_instance, solve, write_schedule_csv
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = ("small", "medium", "large", "xl")
+SIZES = ("small", "medium", "large", "xl", "xxl")
+TIME_LIMIT = 60.0  # seconds per instance, reading the file included (issue 16)
 
 
 def default_instances() -> Path:
@@ -40,7 +47,7 @@ def instance_files(folder: Path, only: list[str] | None) -> list[Path]:
         if f.name.endswith((".json", ".json.gz")) and ".bound." not in f.name
     ]
     if only:
-        files = [f for f in files if _name(f) in only]
+        files = [f for f in files if _name(f) in only or _name(f).split("-")[0] in only]
 
     def order(f: Path) -> tuple[int, str]:
         size = _name(f).split("-")[0]
@@ -56,14 +63,15 @@ def table_violations(bookings: list[Booking], num_tables: int) -> int:
     return clashes + sum(1 for b in bookings if not 0 <= b.table < num_tables)
 
 
-def run_one(path: Path, out: Path, checker: Path) -> dict[str, object]:
+def run_one(path: Path, out: Path, checker: Path, time_limit: float) -> dict[str, object]:
     """Solve one instance, write and check its schedule, and return the row to print."""
     started = time.perf_counter()
     problem = load_instance(path)
     loading = time.perf_counter() - started
-    started = time.perf_counter()
-    result = solve(problem)
-    seconds = time.perf_counter() - started
+    solving, cpu = time.perf_counter(), time.process_time()
+    result = solve(problem, time_limit=max(time_limit - loading, 0.0))
+    seconds, cpu = time.perf_counter() - solving, time.process_time() - cpu
+    overshoot = max(time.perf_counter() - started - time_limit, 0.0)
     csv_path = out / f"{_name(path)}.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as f:
         write_schedule_csv(result.bookings, f)
@@ -75,6 +83,8 @@ def run_one(path: Path, out: Path, checker: Path) -> dict[str, object]:
     )
     verdict = json.loads(checked.stdout) if checked.returncode in (0, 1) else {}
     tables = table_violations(result.bookings, problem.num_tables)
+    report = result.report
+    tighter = report.upper_bound if report.tighter_bound is None else report.tighter_bound
     violations = verdict.get("violations", "?")
     return {
         "instance": _name(path),
@@ -83,8 +93,13 @@ def run_one(path: Path, out: Path, checker: Path) -> dict[str, object]:
         "weight": verdict.get("weight", result.report.total_weight),
         "pct": verdict.get("pct_of_upper_bound"),
         "own_pct": 100.0 * (1.0 - result.report.gap_to_bound),
+        "tighter": tighter,
+        "tighter_pct": 100.0 * result.report.total_weight / tighter if tighter > 0 else 100.0,
         "seconds": seconds,
+        "cpu": cpu,
         "loading": loading,
+        "overshoot": overshoot,
+        "peak_mb": _peak_rss_mb(),
         "verdict": (
             f"VALID (0 violations, {tables} table clashes)"
             if violations == 0 and tables == 0
@@ -100,27 +115,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="e.g. large-stress xl-tight")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "schedules")
     parser.add_argument("--checker", type=Path, help="default: check.py next to --instances")
+    parser.add_argument(
+        "--time-limit", type=float, default=TIME_LIMIT, help="seconds per instance, with loading"
+    )
     args = parser.parse_args(argv)
     checker = args.checker or args.instances.parent / "check.py"
     args.out.mkdir(parents=True, exist_ok=True)
     header = (
         f"{'instance':<14} {'pairs':>6} {'meetings':>8} {'weight':>9} {'% bound':>8} "
-        f"{'% own':>7} {'solve s':>7} {'load s':>6}  checker"
+        f"{'% own':>7} {'tighter bound':>13} {'% tighter':>9} {'solve s':>7} {'cpu s':>6} "
+        f"{'load s':>6} {'over s':>6} {'peak MB':>7}  checker"
     )
     print(header)
     print("-" * len(header))
     ok = True
     for path in instance_files(args.instances, args.only):
-        row = run_one(path, args.out, checker)
+        row = run_one(path, args.out, checker, args.time_limit)
         ok = ok and str(row["verdict"]).startswith("VALID")
         pct = f"{row['pct']:.3f}" if isinstance(row["pct"], float) else "-"
         print(
             f"{row['instance']:<14} {row['pairs']:>6} {row['meetings']:>8} {row['weight']:>9} "
-            f"{pct:>8} {row['own_pct']:>7.3f} {row['seconds']:>7.2f} {row['loading']:>6.2f}"
-            f"  {row['verdict']}",
+            f"{pct:>8} {row['own_pct']:>7.3f} {row['tighter']:>13.0f} {row['tighter_pct']:>9.3f} "
+            f"{row['seconds']:>7.2f} {row['cpu']:>6.2f} {row['loading']:>6.2f} "
+            f"{row['overshoot']:>6.2f} {row['peak_mb']:>7.0f}  {row['verdict']}",
             flush=True,
         )
     return 0 if ok else 1
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far (the checker runs in its own process)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
 def _name(path: Path) -> str:

@@ -84,7 +84,7 @@ def _select_locale() -> str | None:
     """?lang=, else the user's saved language, else the session's, else the browser's, else es."""
     if not has_request_context():
         return None  # workers and commands: the default locale
-    languages = ("es", "en", "pt")
+    languages = config.UI_LANGUAGES
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen

@@ -1,6 +1,7 @@
 """Configuration: built-in defaults overridden by MATCHMAKER_* environment variables.
 
-Nothing else in the package reads os.environ, so every setting is visible here.
+Every setting of the app is read here; the only other variable read is MATCHMAKER_PASSWORD,
+a secret the commands that create accounts take instead of prompting.
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+#: The languages the interface, mails and exports speak; Spanish first (the default).
+UI_LANGUAGES = ("es", "en", "pt")
 
 #: Periodic tasks sent by Celery beat: schedule name -> (task, interval variable, default
 #: seconds). Reminders look often, so they go out close to REMINDER_MINUTES before.
@@ -101,7 +105,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "BASE_URL": env.get("MATCHMAKER_BASE_URL") or "",
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "America/Mexico_City",
-        "LANGUAGES": ("es", "en", "pt"),
+        "LANGUAGES": UI_LANGUAGES,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         **throttling_settings(broker_url),
@@ -140,6 +144,21 @@ def beat_settings(instance: Path, reminder_minutes: int) -> dict[str, Any]:
     }
 
 
+#: Throttling limits (the limits library's syntax), each overridable by MATCHMAKER_<name>.
+LIMITS = {
+    # Failed logins only: a hall of people logging in from one address is never held up by
+    # its successes; a guesser gets 5 tries per account and 100 per address.
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "100 per 10 minutes",
+    # Every request for a password link, whether or not the email has an account.
+    "PASSWORD_RESET_LIMIT_PER_ACCOUNT": "3 per hour",
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS": "100 per 10 minutes",
+    # Every password sent through a valid invitation link (each one is hashed).
+    "INVITE_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
+    "INVITE_LIMIT_PER_ADDRESS": "300 per 10 minutes",
+}
+
+
 def throttling_settings(broker_url: str) -> dict[str, Any]:
     """Throttling (``matchmaker.throttling``): where counts live, trusted proxies, limits."""
     env = os.environ
@@ -149,22 +168,7 @@ def throttling_settings(broker_url: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("MATCHMAKER_RATELIMIT_STORAGE_URL") or shared,
         "RATELIMIT_KEY_PREFIX": "matchmaker-throttle",
         "TRUSTED_PROXIES": int(env.get("MATCHMAKER_TRUSTED_PROXIES") or 0),
-        # Failed logins only: a hall of people logging in from one address is never held up
-        # by its successes; a guesser gets 5 tries per account and 100 per address.
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_LOGIN_LIMIT_PER_ACCOUNT")
-        or "5 per 15 minutes",
-        "LOGIN_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_LOGIN_LIMIT_PER_ADDRESS")
-        or "100 per 10 minutes",
-        # Every request for a password link, whether or not the email has an account.
-        "PASSWORD_RESET_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ACCOUNT")
-        or "3 per hour",
-        "PASSWORD_RESET_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_PASSWORD_RESET_LIMIT_PER_ADDRESS")
-        or "100 per 10 minutes",
-        # Every password sent through a valid invitation link (each one is hashed).
-        "INVITE_LIMIT_PER_ACCOUNT": env.get("MATCHMAKER_INVITE_LIMIT_PER_ACCOUNT")
-        or "10 per 10 minutes",
-        "INVITE_LIMIT_PER_ADDRESS": env.get("MATCHMAKER_INVITE_LIMIT_PER_ADDRESS")
-        or "300 per 10 minutes",
+        **{name: env.get(f"MATCHMAKER_{name}") or default for name, default in LIMITS.items()},
     }
 
 

@@ -19,7 +19,8 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, Job
 from matchmaker.services import jobs
 from tests.conftest import clear_database, make_app
-from tests.web.test_organiser import login_organiser, post, seed
+from tests.web.organiser_world import login_organiser, post, seed
+from tests.web.task_recorder import Tasks
 
 
 def closed_port() -> int:
@@ -90,13 +91,13 @@ def test_with_the_broker_down_a_job_fails_visibly_and_can_be_retried(
         job = db.session.execute(db.select(Job)).scalar_one()
         assert job.state == "failed" and job.message.startswith(jobs.NOT_SENT)
         job_id = job.id
-    # The broker is back: the retry sends the same task for the same job.
-    sent: list[PendingTask] = []
-    monkeypatch.setattr(background, "_publish", sent.append)
+    # The broker is back: the retry sends the same task for the same job, once the job is
+    # queued again for the worker to see.
+    tasks = Tasks()
+    monkeypatch.setattr(background, "_publish", tasks.record)
     post(client, f"/organiser/jobs/{job_id}/retry")
-    assert [(t.name, t.args) for t in sent] == [
-        ("schedule_event", (job_id, data.event_id, False, 0))
-    ]
+    assert tasks["schedule_event"].calls == [(job_id, data.event_id, False, 0)]
+    assert tasks["schedule_event"].committed == [True]
     with down_app.app_context():
         assert db.session.get(Job, job_id).state == "queued"
 

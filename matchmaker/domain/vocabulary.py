@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
+
+from babel.localedata import locale_identifiers
 
 GOVERNMENT: Final = "government"
 PARTNER: Final = "partner"
@@ -62,8 +65,19 @@ ORGANISATION_TYPES: Final[dict[str, tuple[str, ...]]] = {
     PARTNER: ("company", "startup", "investor", "university", "ngo", "multilateral"),
 }
 
-#: Languages a meeting can be held in at this event (ISO 639-1).
+#: The event's working languages (ISO 639-1), offered on every profile. A participant may
+#: speak others too: an import keeps any ISO 639-1 code, and so does the profile, which shows
+#: a participant's other languages beside these three.
 LANGUAGES: Final = ("es", "en", "pt")
+#: Every ISO 639-1 code CLDR knows.
+LANGUAGE_CODES: Final = frozenset(code for code in locale_identifiers() if len(code) == 2)
+
+
+def ordered_languages(codes: Iterable[str]) -> list[str]:
+    """The working languages first, in their order, then any other known codes by code;
+    unknown codes dropped."""
+    chosen = set(codes) & LANGUAGE_CODES
+    return [c for c in LANGUAGES if c in chosen] + sorted(chosen - set(LANGUAGES))
 
 
 def theme_label(slug: str, locale: str = "es") -> str:

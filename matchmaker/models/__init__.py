@@ -1,7 +1,8 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from matchmaker.models.audit import AuditEntry, Job, WorkerHeartbeat
+from matchmaker.models.audit import AuditEntry
 from matchmaker.models.event import Event
+from matchmaker.models.jobs import ExportFile, Job, WorkerHeartbeat
 from matchmaker.models.matching import (
     BlockedPair,
     EmbeddingCacheEntry,
@@ -16,6 +17,7 @@ __all__ = [
     "BlockedPair",
     "EmbeddingCacheEntry",
     "Event",
+    "ExportFile",
     "Job",
     "MatchSuggestion",
     "Meeting",

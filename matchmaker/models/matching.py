@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from matchmaker.extensions import db
 from matchmaker.models.participant import Participant, User
@@ -120,3 +120,10 @@ class EmbeddingCacheEntry(db.Model):
     #: float32 row-major matrix (rows x dim).
     vectors: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[created_at]
+
+
+#: Loads both sides with the suggestions (one query, not one per row) where pages show names.
+SUGGESTION_PEOPLE = (
+    joinedload(MatchSuggestion.government, innerjoin=True),
+    joinedload(MatchSuggestion.partner, innerjoin=True),
+)

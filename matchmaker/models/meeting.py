@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from matchmaker.extensions import db
 from matchmaker.models.participant import Participant
 from matchmaker.orm import created_at, intpk, str40, utcnow
 
-MEETING_STATUSES = ("draft", "published", "cancelled", "held", "no-show")
+
+class MeetingStatus(StrEnum):
+    """A meeting's state: drafted by the scheduler, published to both sides, then held or
+    missed; cancelled meetings stay on record (the indexes below ignore them)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    NO_SHOW = "no-show"
+
+
+MEETING_STATUSES = tuple(MeetingStatus)
+#: Meetings that take a slot and a table: everything but cancelled.
+LIVE = (MeetingStatus.DRAFT, MeetingStatus.PUBLISHED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+#: Meetings the scheduler may still move or replace: nobody has met yet.
+MOVABLE = (MeetingStatus.DRAFT, MeetingStatus.PUBLISHED)
+#: Meetings both sides were told about: on their agendas, invitations and reminders.
+ANNOUNCED = (MeetingStatus.PUBLISHED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+#: What a participant or organiser reports after the meeting's time.
+OUTCOMES = (MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+#: The transparency register: what was announced, and what was called off.
+ON_RECORD = (*ANNOUNCED, MeetingStatus.CANCELLED)
 _LIVE = text("status != 'cancelled'")
 
 
@@ -56,3 +79,10 @@ class Meeting(db.Model):
 
     government: Mapped[Participant] = relationship(foreign_keys=[government_id])
     partner: Mapped[Participant] = relationship(foreign_keys=[partner_id])
+
+
+#: Loads both sides with the meetings (one query, not one per row) where pages show names.
+MEETING_PEOPLE = (
+    joinedload(Meeting.government, innerjoin=True),
+    joinedload(Meeting.partner, innerjoin=True),
+)

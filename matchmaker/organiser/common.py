@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from matchmaker.dates import event_moment, reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, User
 from matchmaker.organiser import bp
-from matchmaker.orm import as_utc
 from matchmaker.participant.reasons import describe_reason
 from matchmaker.services import worker_health
 from matchmaker.services.events import EventNotFound, get_event
@@ -59,19 +56,6 @@ def actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def locale() -> str:
-    return str(get_locale() or "es")
-
-
-def local_time(moment: datetime | None, event: Event | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the event's time zone (SQLite returns naive UTC datetimes)."""
-    if moment is None:
-        return ""
-    moment = as_utc(moment)
-    zone = ZoneInfo(event.time_zone) if event is not None else UTC
-    return moment.astimezone(zone).strftime(fmt)
-
-
 #: Labels of stored codes, translated when shown.
 ORGANISATION_TYPES = {
     "municipality": _l("Municipio"),
@@ -92,7 +76,8 @@ MEETING_STATUSES = {
     "held": _l("Celebrada"),
     "no-show": _l("No se presentó"),
 }
-JOB_KINDS = {"schedule": _l("Agenda"), "publish": _l("Publicar"), "suggestions": _l("Sugerencias")}
+JOB_KINDS = {"schedule": _l("Agenda"), "publish": _l("Publicar"), "suggestions": _l("Sugerencias"),
+             "agendas": _l("Agendas en PDF")}  # fmt: skip
 JOB_STATES = {
     "queued": _l("En cola"),
     "running": _l("En curso"),
@@ -115,6 +100,8 @@ JOB_STEPS = {
     "encoding_partners": _l("Analizando las ofertas de los socios"),
     "ranking": _l("Calculando la afinidad de cada par"),
     "storing": _l("Guardando las sugerencias"),
+    "rendering_agendas": _l("Preparando las agendas"),
+    "agendas_ready": _l("Agendas listas para descargar"),
     "scheduled": _l("Reuniones en el borrador: %(meetings)s"),
     "published": _l("Reuniones publicadas: %(meetings)s"),
     "suggestions_ready": _l("Funcionarios/as con sugerencias: %(officials)s"),
@@ -157,7 +144,7 @@ def organisation_type_label(slug: str) -> str:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {
-        "theme_label": lambda slug: theme_label(slug, locale()),
+        "theme_label": lambda slug: theme_label(slug, reader_locale()),
         "type_label": organisation_type_label,
         "meeting_status_label": lambda code: label_of(MEETING_STATUSES, code),
         "job_kind_label": lambda code: label_of(JOB_KINDS, code),
@@ -165,8 +152,8 @@ def _helpers() -> dict[str, Any]:
         "job_step": job_step,
         "worker_status": worker_status,
         "suggestions_due": recompute_is_due,
-        "local_time": local_time,
-        "describe_reason": lambda reason: describe_reason(reason, locale()),
+        "event_moment": event_moment,
+        "describe_reason": lambda reason: describe_reason(reason, reader_locale()),
         "public_address_missing": not has_public_address(),
         "mail_without_address": bool(current_app.config["SMTP_URL"]) and not has_public_address(),
     }

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from matchmaker import background
 from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
-from matchmaker.ids import parse_ids
+from matchmaker.ids import page_number, parse_ids
 from matchmaker.models import User
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, current_event
@@ -19,6 +19,9 @@ from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
 from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
 from matchmaker.urls import has_public_address, public_base_url
+
+#: Participants per page of the accounts list.
+PAGE_SIZE = 100
 
 
 @bp.get("/accounts")
@@ -28,18 +31,23 @@ def accounts() -> str:
     rows = invitations.account_rows(event)
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
     search = request.args.get("q", "").strip()
-    shown = [
+    matching = [
         row
         for row in rows
         if (not kind or row.participant.kind == kind)
         and (not status or row.status == status)
         and _matches(row, search.casefold())
     ]
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(page_number(request.args.get("page")), pages)
+    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     organisers = db.session.execute(
         db.select(User).where(User.role == "organiser").order_by(User.email)
     ).scalars()
     return render_template(
         "organiser/accounts.html", event=event, rows=shown, total=len(rows), kind=kind,
+        matching=len(matching), page=page, pages=pages,
+        filters={k: v for k, v in {"kind": kind, "status": status, "q": search}.items() if v},
         status=status, search=search, counts=_status_counts(rows), organisers=list(organisers),
         action_form=ActionForm(), organiser_form=OrganiserAccountForm(),
         days=invitations.INVITATION_MAX_AGE.days,

@@ -25,7 +25,8 @@ from matchmaker.services.event_settings import (
     LAST_DAY,
     EventSettings,
     SettingsRejected,
-    apply_settings,
+    check_calendar,
+    save_settings,
 )
 
 
@@ -72,29 +73,21 @@ def settings() -> str | Response:
         _fill(form, event)
     num_slots = event.calendar().num_slots if event is not None and event.days else None
     preview = None
-    if form.validate_on_submit() and "preview" in request.form:
-        try:
-            preview = _settings(form).calendar().num_slots
-        except ValueError:
-            form.day_end.errors = [_("La jornada debe terminar después de empezar.")]
-    elif form.validate_on_submit():
+    if form.validate_on_submit():
         values = _settings(form)
-        created = event is None
         try:
-            if event is None:
-                event = events.create_event(values.name, days=[d.isoformat() for d in values.days])
-                audit.record("event.created", actor=actor(), event_id=event.id, target=event)
-            calendar = apply_settings(event, values, actor())
+            if "preview" in request.form:
+                preview = check_calendar(values).num_slots
+            else:
+                saved, calendar = save_settings(event, values, actor())
+                db.session.commit()
+                session[SESSION_KEY] = saved.id
+                flash(_("Configuración guardada: %(n)s turnos de reunión.",
+                        n=calendar.num_slots), "success")  # fmt: skip
+                return redirect(url_for("organiser.settings"))
         except SettingsRejected as rejected:
             db.session.rollback()
-            event = None if created else event
             getattr(form, rejected.field).errors = [_rejection(rejected)]
-        else:
-            db.session.commit()
-            session[SESSION_KEY] = event.id
-            flash(_("Configuración guardada: %(n)s turnos de reunión.", n=calendar.num_slots),
-                  "success")  # fmt: skip
-            return redirect(url_for("organiser.settings"))
     return render_template("organiser/settings.html", form=form, event=event, num_slots=num_slots,
                            preview=preview)  # fmt: skip
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from matchmaker import background
 from matchmaker.auth.access import organiser_required
+from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import theme_label
-from matchmaker.models import Participant
+from matchmaker.extensions import db
 from matchmaker.organiser import bp
-from matchmaker.organiser.common import current_event, locale
-from matchmaker.services import exports, participants
+from matchmaker.organiser.common import actor, current_event
+from matchmaker.organiser.forms import ActionForm
+from matchmaker.services import agenda_pdf, audit, exports, jobs
 from matchmaker.services.dashboard import COLUMNS, build_dashboard
 from matchmaker.services.plots import bar_chart
 
@@ -32,12 +35,12 @@ def dashboard() -> str:
     themes = [t for t, c in figures.by_theme.items() if any(c.values())]
     if themes:
         plots.append(bar_chart(
-            [theme_label(t, locale()) for t in themes],
+            [theme_label(t, reader_locale()) for t in themes],
             [figures.by_theme[t]["meetings"] or 0 for t in themes],
             title=_("Reuniones por tema"), horizontal=True,
         ))  # fmt: skip
         plots.append(bar_chart(
-            [theme_label(t, locale()) for t in themes],
+            [theme_label(t, reader_locale()) for t in themes],
             [figures.by_theme[t]["participants"] for t in themes],
             title=_("Participantes por tema"), horizontal=True,
         ))  # fmt: skip
@@ -48,7 +51,8 @@ def dashboard() -> str:
 @bp.route("/exports")
 @organiser_required
 def exports_page() -> str:
-    return render_template("organiser/exports.html", event=current_event())
+    return render_template("organiser/exports.html", event=current_event(),
+                           action_form=ActionForm())  # fmt: skip
 
 
 def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
@@ -70,21 +74,32 @@ def export_schedule() -> Response:
 @organiser_required
 def export_transparency() -> Response:
     event = current_event()
-    return _download(exports.transparency_register_csv(event, locale()),
+    return _download(exports.transparency_register_csv(event, reader_locale()),
                      f"registro-transparencia-evento-{event.id}.csv",
                      "text/csv; charset=utf-8")  # fmt: skip
 
 
-@bp.route("/exports/agendas.pdf")
+@bp.post("/exports/agendas")
 @organiser_required
-def export_agendas() -> Response | WerkzeugResponse:
-    """Every participant's agenda in one PDF (rendered by the participant area's service)."""
+def export_agendas() -> WerkzeugResponse:
+    """Every participant's agenda in one PDF: a worker builds it (minutes for a big event)
+    and the job's page offers it for download when it is ready."""
     event = current_event()
-    try:
-        from matchmaker.services.agenda_pdf import render_agendas_pdf
-    except ImportError:  # the participant area's renderer is not installed yet
-        flash(_("Las agendas en PDF todavía no están disponibles."), "warning")
+    if not ActionForm().validate_on_submit():
         return redirect(url_for("organiser.exports_page"))
-    people: list[Participant] = participants.list_participants(event)
-    pdf = render_agendas_pdf(event, people)
-    return _download(pdf, f"agendas-evento-{event.id}.pdf", "application/pdf")
+    job = jobs.create_job("agendas", event.id)
+    audit.record("agendas.requested", actor=actor(), event_id=event.id, target=job)
+    background.enqueue("render_agendas", job.id, event.id, reader_locale(), job_id=job.id)
+    db.session.commit()
+    return redirect(url_for("organiser.job", job_id=job.id))
+
+
+@bp.route("/jobs/<int:job_id>/file")
+@organiser_required
+def job_file(job_id: int) -> Response:
+    """The file a finished job built (404 for anything else)."""
+    job = jobs.get_job(job_id)
+    stored = agenda_pdf.get_export_file(job) if job is not None else None
+    if stored is None:
+        abort(404)
+    return _download(stored.content, stored.filename, stored.media_type)

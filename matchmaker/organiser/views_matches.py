@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -19,22 +17,23 @@ from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, back_within, current_event
 from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
 from matchmaker.services import audit, decisions, matching, participants
+from matchmaker.services.match_review import (
+    LANGUAGE_FILTERS,
+    MatchFilters,
+    match_page,
+)
 from matchmaker.transactions import commit_or_rerun
 
 PAGE_SIZE = 50
 VERBS = {"approve": "approved", "reject": "rejected", "reopen": "suggested"}
 
 
-@dataclass
-class Filters:
-    theme: str = ""
-    min_score: float | None = None
-    status: str = ""
-    language: str = ""  # "common" or "interpreter"
-    page: int = 1
+class Filters(MatchFilters):
+    """The match list's filters as the page's query string carries them."""
 
     @classmethod
     def from_request(cls) -> Filters:
+        """Unknown values filter nothing (a hand-edited URL never fails)."""
         args = request.args
         theme = args.get("theme", "")
         status = args.get("status", "")
@@ -43,7 +42,7 @@ class Filters:
             theme=theme if theme in THEMES else "",
             min_score=args.get("min_score", type=float),
             status=status if status in (*SUGGESTION_STATUSES, "blocked") else "",
-            language=language if language in ("common", "interpreter") else "",
+            language=language if language in LANGUAGE_FILTERS else "",
             page=page_number(args.get("page")),
         )
 
@@ -53,62 +52,19 @@ class Filters:
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-@dataclass
-class Row:
-    suggestion: MatchSuggestion
-    blocked: bool
-    common_languages: list[str]
-
-
-def filtered_rows(event: Event, filters: Filters) -> list[Row]:
-    """The event's suggestions, best first, that pass the filters.
-
-    Themes and languages live in JSON lists, filtered here rather than in SQL: an event has a
-    few thousand suggestions at most.
-    """
-    query = (
-        db.select(MatchSuggestion)
-        .where(MatchSuggestion.event_id == event.id)
-        .options(selectinload(MatchSuggestion.government), selectinload(MatchSuggestion.partner))
-        .order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
-    )
-    if filters.min_score is not None:
-        query = query.where(MatchSuggestion.score >= filters.min_score)
-    if filters.status in SUGGESTION_STATUSES:
-        query = query.where(MatchSuggestion.status == filters.status)
-    blocked = decisions.blocked_pairs(event)
-    rows = []
-    for suggestion in db.session.execute(query).scalars():
-        government, partner = suggestion.government, suggestion.partner
-        is_blocked = (suggestion.government_id, suggestion.partner_id) in blocked
-        if filters.status == "blocked" and not is_blocked:
-            continue
-        if filters.theme and filters.theme not in (*government.themes, *partner.themes):
-            continue
-        common = [lang for lang in government.languages if lang in partner.languages]
-        if filters.language == "common" and not common:
-            continue
-        if filters.language == "interpreter" and common:
-            continue
-        rows.append(Row(suggestion, is_blocked, common))
-    return rows
-
-
 @bp.route("/matches")
 @organiser_required
 def matches() -> str:
     event = current_event()
     filters = Filters.from_request()
-    rows = filtered_rows(event, filters)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    filters.page = min(filters.page, pages)
-    shown = rows[(filters.page - 1) * PAGE_SIZE : filters.page * PAGE_SIZE]
+    page = match_page(event, filters)
+    filters.page = page.page
     return render_template(
         "organiser/matches.html",
         event=event,
-        rows=shown,
-        total=len(rows),
-        pages=pages,
+        rows=page.rows,
+        total=page.total,
+        pages=page.pages,
         filters=filters,
         themes=list(THEMES),
         statuses=SUGGESTION_STATUSES,
@@ -256,13 +212,9 @@ def block_pair() -> str | Response:
         flash(_("Par bloqueado: %(g)s ↔ %(p)s.", g=government.name, p=partner.organisation),
               "success")  # fmt: skip
         return redirect(url_for("organiser.block_pair"))
-    blocks = db.session.execute(
-        db.select(BlockedPair)
-        .where(BlockedPair.event_id == event.id)
-        .order_by(BlockedPair.created_at.desc())
-    ).scalars()
+    blocks = decisions.list_blocks(event)
     return render_template("organiser/pair_form.html", form=form, event=event, mode="block",
-                           blocks=list(blocks), action_form=ActionForm())  # fmt: skip
+                           blocks=blocks, action_form=ActionForm())  # fmt: skip
 
 
 @bp.post("/blocks/<int:block_id>/delete")

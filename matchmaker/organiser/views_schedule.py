@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker import background
@@ -14,10 +13,11 @@ from matchmaker.auth.access import organiser_required
 from matchmaker.extensions import db
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, Job, Meeting
+from matchmaker.models.meeting import LIVE
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, back_within, current_event, job_step
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
-from matchmaker.services import audit, jobs, meeting_mail, participants, scheduling
+from matchmaker.services import agendas, audit, jobs, meeting_mail, participants, scheduling
 from matchmaker.services.events import get_event
 
 
@@ -25,15 +25,14 @@ from matchmaker.services.events import get_event
 @organiser_required
 def schedule() -> str:
     event = current_event()
-    meetings = scheduling.list_meetings(event)
     recent = db.session.execute(
         db.select(Job).where(Job.event_id == event.id).order_by(Job.id.desc()).limit(5)
     ).scalars()
-    counts = {status: sum(1 for m in meetings if m.status == status) for status in scheduling.LIVE}
+    counts = scheduling.meeting_status_counts(event)
     return render_template("organiser/schedule.html", event=event, counts=counts,
-                           total=len(meetings), jobs=list(recent), form=ScheduleForm(),
+                           total=sum(counts.values()), jobs=list(recent), form=ScheduleForm(),
                            action_form=ActionForm(), **_invitations(event),
-                           approved=len(scheduling.list_schedulable_pairs(event)),
+                           approved=scheduling.count_schedulable_pairs(event),
                            unbooked=scheduling.list_unbooked_pairs(event)
                            if counts.get("published") else [])  # fmt: skip
 
@@ -140,14 +139,8 @@ def job_json(job_id: int) -> Response:
 def grid() -> str:
     """Slots down, tables across; one cell per meeting."""
     event = current_event()
-    statuses = ("draft", "published", "held", "no-show")
-    query = (
-        db.select(Meeting)
-        .where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
-        .options(selectinload(Meeting.government), selectinload(Meeting.partner))
-    )
     cells: dict[tuple[int, int], Meeting] = {
-        (m.slot_index, m.table_number): m for m in db.session.execute(query).scalars()
+        (m.slot_index, m.table_number): m for m in scheduling.list_meetings(event, with_people=True)
     }
     slots = event.calendar().slots if event.days else ()
     return render_template("organiser/grid.html", event=event, slots=slots, cells=cells,
@@ -162,29 +155,8 @@ def people_agendas() -> str:
     everyone = participants.list_participants(event)
     chosen_id = parse_id(request.args.get("participant"))
     chosen = next((p for p in everyone if p.id == chosen_id), None)
-    agenda: list[Meeting] = []
-    if chosen is not None:
-        side = Meeting.government_id if chosen.is_government else Meeting.partner_id
-        agenda = list(
-            db.session.execute(
-                db.select(Meeting)
-                .where(side == chosen.id, Meeting.status.in_(scheduling.LIVE))
-                .order_by(Meeting.slot_index)
-            ).scalars()
-        )
-    counts = dict(
-        db.session.execute(
-            db.select(Meeting.government_id, db.func.count())
-            .where(Meeting.event_id == event.id, Meeting.status.in_(scheduling.LIVE))
-            .group_by(Meeting.government_id)
-        ).all()
-    ) | dict(
-        db.session.execute(
-            db.select(Meeting.partner_id, db.func.count())
-            .where(Meeting.event_id == event.id, Meeting.status.in_(scheduling.LIVE))
-            .group_by(Meeting.partner_id)
-        ).all()
-    )
+    agenda = agendas.participant_agenda(chosen, LIVE) if chosen is not None else []
+    counts = agendas.meeting_counts(event)
     slots = event.calendar().slots if event.days else ()
     return render_template("organiser/people.html", event=event, everyone=everyone,
                            chosen=chosen, agenda=agenda, counts=counts, slots=slots,

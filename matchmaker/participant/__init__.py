@@ -7,30 +7,15 @@ participant, so someone else's request, meeting or agenda answers 404.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
-from flask_babel import get_locale
 
 from matchmaker import background
 from matchmaker.auth.access import current_participant, participant_required
-from matchmaker.models import Event
-from matchmaker.orm import as_utc
 from matchmaker.urls import can_mail_links, public_base_url
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
 log = logging.getLogger(__name__)
-
-
-def locale() -> str:
-    return str(get_locale() or "es")
-
-
-def local_time(event: Event, moment: datetime) -> str:
-    """A stored UTC time as the event's wall-clock time (e.g. 12/03/2027 10:40)."""
-    aware = as_utc(moment)
-    return f"{aware.astimezone(ZoneInfo(event.time_zone)):%d/%m/%Y %H:%M}"
 
 
 def enqueue_request_notices() -> None:

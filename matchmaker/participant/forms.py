@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, TextAreaField
@@ -11,12 +13,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from matchmaker.domain.vocabulary import LANGUAGES, THEMES, theme_label
+from matchmaker.domain.vocabulary import LANGUAGES, THEMES, ordered_languages, theme_label
 from matchmaker.services.outcomes import OUTCOME_MAX
 from matchmaker.services.profiles import DESCRIPTION_MAX
 from matchmaker.services.requests import MESSAGE_MAX
 
 LANGUAGE_NAMES = {"es": _l("Español"), "en": _l("Inglés"), "pt": _l("Portugués")}
+
+
+def language_name(code: str, locale: str) -> str:
+    """The event's languages by our own labels, any other by CLDR's name in ``locale``."""
+    if code in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[code])
+    return (Locale.parse(code).get_display_name(locale) or code).capitalize()
 
 
 class CheckboxesField(SelectMultipleField):
@@ -42,13 +51,21 @@ class ProfileForm(FlaskForm):
         _l("Máximo de reuniones"), validators=[Optional(), NumberRange(min=0, max=200)]
     )
 
-    def __init__(self, *args: Any, is_government: bool, locale: str, num_slots: int, **kw: Any):
+    def __init__(
+        self, *args: Any, is_government: bool, locale: str, num_slots: int,
+        spoken: Sequence[str] = (), **kw: Any,
+    ) -> None:  # fmt: skip
+        """``spoken``: the participant's languages; any beyond the event's three (from an
+        import) are offered too, so saving the profile keeps them unless unticked."""
         super().__init__(*args, **kw)
         self.description.label.text = (
             _l("Reto de tu ciudad o estado") if is_government else _l("Lo que ofreces")
         )
         self.themes.choices = [SelectChoice(slug, theme_label(slug, locale)) for slug in THEMES]
-        self.languages.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        self.languages.choices = [
+            SelectChoice(code, language_name(code, locale))
+            for code in ordered_languages((*LANGUAGES, *spoken))
+        ]
         self.present.choices = [SelectChoice(index, str(index)) for index in range(num_slots)]
 
 

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
+from matchmaker.models.meeting import ANNOUNCED, OUTCOMES
 from matchmaker.participant import bp
 from matchmaker.participant.forms import OutcomeForm
-from matchmaker.services.agenda_pdf import ON_AGENDA, render_agendas_pdf
+from matchmaker.services.agenda_pdf import render_agendas_pdf
 from matchmaker.services.agendas import agenda_item, participant_agenda, participant_ics
 from matchmaker.services.outcomes import (
     OutcomeError,
@@ -23,7 +24,7 @@ from matchmaker.services.outcomes import (
 
 def _rows(event: Event, participant: Participant) -> list[dict[str, object]]:
     rows = []
-    for meeting in participant_agenda(participant, ON_AGENDA):
+    for meeting in participant_agenda(participant, ANNOUNCED):
         item = agenda_item(event, meeting)
         rows.append(
             {
@@ -102,7 +103,7 @@ def meeting_outcome(meeting_id: int) -> str | BaseResponse:
     meeting = _meeting_or_404(participant, meeting_id)
     ended = meeting_has_ended(event, meeting)
     form = OutcomeForm()
-    if not form.is_submitted() and meeting.status in ("held", "no-show"):
+    if not form.is_submitted() and meeting.status in OUTCOMES:
         form.status.data = meeting.status
         form.outcome.data = meeting.outcome
     if ended and form.validate_on_submit():

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.dates import reader_locale
 from matchmaker.extensions import db
-from matchmaker.participant import bp, locale
+from matchmaker.participant import bp
 from matchmaker.participant.forms import ProfileForm
 from matchmaker.services.profiles import (
     ProfileChanges,
@@ -26,8 +27,9 @@ def profile() -> str | Response:
     event = participant.event
     slots = event.calendar().slots
     form = ProfileForm(
-        is_government=participant.is_government, locale=locale(), num_slots=len(slots)
-    )
+        is_government=participant.is_government, locale=reader_locale(), num_slots=len(slots),
+        spoken=participant.languages,
+    )  # fmt: skip
     if not form.is_submitted():
         form.themes.data = list(participant.themes)
         form.description.data = participant.description

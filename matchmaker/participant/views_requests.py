@@ -10,15 +10,11 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.dates import event_moment, reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
-from matchmaker.participant import (
-    bp,
-    enqueue_request_notices,
-    local_time,
-    locale,
-)
+from matchmaker.participant import bp, enqueue_request_notices
 from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
 from matchmaker.services.matching import request_recompute
@@ -59,7 +55,7 @@ def new_request(participant_id: int) -> str | Response:
             sent,
             notify=True,
         )
-    language = locale()
+    language = reader_locale()
     return render_template(
         "participant/new_request.html",
         participant=participant,
@@ -82,7 +78,7 @@ def requests() -> str:
         incoming=service.list_incoming(participant),
         outgoing=service.list_outgoing(participant),
         status=service.effective_status,
-        local=lambda moment: local_time(participant.event, moment),
+        local=lambda moment: event_moment(moment, participant.event),
     )
 
 
@@ -129,7 +125,7 @@ def _answer(request_id: int, accept: bool) -> Response:
         service.answer_request(found, participant, accept)
         request_recompute(participant.event)
     except service.RequestError as exc:
-        db.session.commit()  # keeps an expiry the service noted
+        db.session.rollback()
         flash(_error_message(exc.code), "warning")
         return redirect(url_for("participant.requests"))
     enqueue_request_notices()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 
 from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import THEMES, theme_label
-from matchmaker.participant import bp, locale
+from matchmaker.participant import bp
 from matchmaker.participant.reasons import describe_reasons
-from matchmaker.services.requests import counterpart, list_suggestions, request_states
+from matchmaker.services.requests import request_states
+from matchmaker.services.suggestions import counterpart, list_suggestions
 
 
 @bp.route("/suggestions")
@@ -18,7 +20,7 @@ def suggestions() -> str:
     theme = request.args.get("theme") or None
     if theme not in THEMES:
         theme = None
-    language = locale()
+    language = reader_locale()
     rows = [
         {
             "suggestion": s,

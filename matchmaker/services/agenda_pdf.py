@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
@@ -12,11 +13,14 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from matchmaker.domain.calendar import Slot
-from matchmaker.models import Event, Participant
-from matchmaker.services.agendas import participant_agenda
+from matchmaker.domain.progress import Progress, no_progress
+from matchmaker.extensions import db
+from matchmaker.models import Event, ExportFile, Job, Meeting, Participant
+from matchmaker.models.meeting import ANNOUNCED
+from matchmaker.services.agendas import event_agendas
+from matchmaker.services.jobs import report_progress
+from matchmaker.services.participants import list_participants
 
-#: Meetings that belong on an agenda.
-ON_AGENDA = ("published", "held", "no-show")
 FONT = "DejaVu"
 #: Column widths in mm (A4 minus 1 cm margins): time, table, counterpart, organisation.
 COLUMNS = (34.0, 14.0, 72.0, 70.0)
@@ -35,7 +39,10 @@ def _font_files() -> tuple[Path, Path]:
 
 
 def render_agendas_pdf(
-    event: Event, participants: list[Participant], locale: str | None = None
+    event: Event,
+    participants: list[Participant],
+    locale: str | None = None,
+    progress: Progress = no_progress,
 ) -> bytes:
     """One section per participant (each starting on a new page): their published meetings
     with times in the event's time zone, table number and counterpart.
@@ -46,10 +53,38 @@ def render_agendas_pdf(
     if locale or not has_request_context():
         language = force_locale(locale or "es")
     with language:
-        return _render(event, participants)
+        return _render(event, participants, progress)
 
 
-def _render(event: Event, participants: list[Participant]) -> bytes:
+def build_agendas_file(job: Job, event: Event, locale: str) -> tuple[ExportFile, int]:
+    """Every participant's agenda as one PDF, stored for download with its job (replacing
+    what an earlier attempt of the job stored); returns it and how many people it covers."""
+    people = list_participants(event)
+    progress = functools.partial(report_progress, job.id)
+    content = render_agendas_pdf(event, people, locale, progress)
+    db.session.execute(db.delete(ExportFile).where(ExportFile.job_id == job.id))
+    stored = ExportFile(job_id=job.id, filename=f"agendas-evento-{event.id}.pdf",
+                        media_type="application/pdf", content=content)  # fmt: skip
+    db.session.add(stored)
+    db.session.flush()
+    return stored, len(people)
+
+
+def get_export_file(job: Job) -> ExportFile | None:
+    query = db.select(ExportFile).where(ExportFile.job_id == job.id)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+#: Up to this many participants, their meetings are selected by id.
+FEW = 100
+
+
+#: How often (in participants) the PDF's progress is written: often enough to move the bar,
+#: rarely enough to cost nothing.
+PROGRESS_EVERY = 50
+
+
+def _render(event: Event, participants: list[Participant], progress: Progress) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(f"{event.name} — {_('Agenda')}")
     pdf.set_creator("matchmaker")
@@ -62,13 +97,23 @@ def _render(event: Event, participants: list[Participant]) -> bytes:
         pdf.set_font(FONT, size=11)
         pdf.cell(text=_("No hay participantes."))
     slots = event.calendar().slots  # once: a big event has thousands of meetings
-    for participant in participants:
-        _participant_section(pdf, event, slots, participant)
+    # A few people's agendas (one's own): only theirs; a whole event's: all in one read.
+    few = [p.id for p in participants] if len(participants) <= FEW else None
+    agendas = event_agendas(event, ANNOUNCED, only=few)
+    for done, participant in enumerate(participants):
+        if done % PROGRESS_EVERY == 0:
+            progress(done / max(1, len(participants)), "rendering_agendas", done=done,
+                     total=len(participants))  # fmt: skip
+        _participant_section(pdf, event, slots, participant, agendas.get(participant.id, []))
     return bytes(pdf.output())
 
 
 def _participant_section(
-    pdf: FPDF, event: Event, slots: tuple[Slot, ...], participant: Participant
+    pdf: FPDF,
+    event: Event,
+    slots: tuple[Slot, ...],
+    participant: Participant,
+    meetings: list[Meeting],
 ) -> None:
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
@@ -92,7 +137,6 @@ def _participant_section(
     )
     pdf.set_text_color(0, 0, 0)
     pdf.ln(4)
-    meetings = participant_agenda(participant, ON_AGENDA)
     if not meetings:
         pdf.multi_cell(0, 6, _("Todavía no hay reuniones publicadas."))
         return

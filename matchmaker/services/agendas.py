@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from sqlalchemy import or_
+
 from matchmaker.domain.agenda import AgendaItem, Person, agenda_ics
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
+from matchmaker.models.meeting import ANNOUNCED, LIVE, MEETING_PEOPLE
 from matchmaker.orm import utcnow
 from matchmaker.services.mail import Attachment, Mail, check_address, clean_header, send_mail
 
@@ -38,12 +43,51 @@ def _person(participant: Participant) -> Person:
 
 def participant_agenda(participant: Participant, statuses: tuple[str, ...]) -> list[Meeting]:
     side = Meeting.government_id if participant.is_government else Meeting.partner_id
-    query = db.select(Meeting).where(side == participant.id, Meeting.status.in_(statuses))
+    query = (
+        db.select(Meeting)
+        .where(side == participant.id, Meeting.status.in_(statuses))
+        .options(*MEETING_PEOPLE)
+    )
     return list(db.session.execute(query.order_by(Meeting.slot_index)).scalars())
 
 
+def event_agendas(
+    event: Event, statuses: tuple[str, ...], only: Collection[int] | None = None
+) -> dict[int, list[Meeting]]:
+    """Every participant's agenda (or only these participants') in one query: participant
+    id -> meetings in slot order (participants with none are absent)."""
+    query = (
+        db.select(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+        .options(*MEETING_PEOPLE)
+        .order_by(Meeting.slot_index)
+    )
+    if only is not None:
+        query = query.where(or_(Meeting.government_id.in_(only), Meeting.partner_id.in_(only)))
+    agendas: dict[int, list[Meeting]] = {}
+    for meeting in db.session.execute(query).scalars():
+        agendas.setdefault(meeting.government_id, []).append(meeting)
+        agendas.setdefault(meeting.partner_id, []).append(meeting)
+    return agendas
+
+
+def meeting_counts(event: Event, statuses: tuple[str, ...] = LIVE) -> dict[int, int]:
+    """How many meetings each participant of the event has (those with none are absent)."""
+    counts: dict[int, int] = {}
+    for side in (Meeting.government_id, Meeting.partner_id):
+        query = (
+            db.select(side, db.func.count())
+            .where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+            .group_by(side)
+        )
+        counts.update(
+            {participant_id: count for participant_id, count in db.session.execute(query)}
+        )
+    return counts
+
+
 def participant_ics(event: Event, participant: Participant, organiser: str) -> bytes:
-    meetings = participant_agenda(participant, ("published", "held", "no-show"))
+    meetings = participant_agenda(participant, ANNOUNCED)
     items = [agenda_item(event, m) for m in meetings]
     return agenda_ics(items, clean_header(f"{event.name} — {participant.name}"), organiser)
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from matchmaker.domain.scheduling import upper_bound
 from matchmaker.domain.vocabulary import ORGANISATION_TYPES, THEMES
 from matchmaker.extensions import db
-from matchmaker.models import Event, MatchSuggestion, Meeting, MeetingRequest, Participant
-from matchmaker.services.scheduling import LIVE, build_problem, list_schedulable_pairs
+from matchmaker.models import (
+    BlockedPair,
+    Event,
+    MatchSuggestion,
+    Meeting,
+    MeetingRequest,
+    Participant,
+)
+from matchmaker.models.meeting import LIVE
+from matchmaker.services.scheduling import build_problem, list_schedulable_pairs
 
 COLUMNS = ("participants", "requests", "approvals", "meetings")
 
@@ -100,8 +109,43 @@ def build_dashboard(event: Event) -> Dashboard:
 
 
 def schedule_bound(event: Event) -> float:
-    """The best total weight any schedule of the approved pairs could reach."""
+    """The best total weight any schedule of the approved pairs could reach.
+
+    Solving the relaxation takes seconds on a big event: the figure is kept per event and
+    computed again only when what it depends on changes (``bound_inputs_version``)."""
+    version = bound_inputs_version(event)
+    with _BOUNDS_LOCK:
+        cached = _BOUNDS.get(event.id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     pairs = list_schedulable_pairs(event)
-    if not pairs:
-        return 0.0
-    return float(upper_bound(build_problem(event, pairs, [])))
+    bound = float(upper_bound(build_problem(event, pairs, []))) if pairs else 0.0
+    with _BOUNDS_LOCK:
+        _BOUNDS[event.id] = (version, bound)
+    return bound
+
+
+#: event id -> (the version of the bound's inputs, the bound), per web process.
+_BOUNDS: dict[int, tuple[tuple[object, ...], float]] = {}
+_BOUNDS_LOCK = threading.Lock()
+
+
+def bound_inputs_version(event: Event) -> tuple[object, ...]:
+    """What the bound depends on, summed up in one query: the event's settings, its
+    participants (presence, caps), the approved pairs and the blocks. Any change to them
+    changes one of these aggregates (ids are summed, so swapping one approval for another
+    changes the sum even when the count stays)."""
+    func = db.func
+    approved = (MatchSuggestion.event_id == event.id, MatchSuggestion.status == "approved")
+    figures = [
+        db.select(func.count()).where(*approved),
+        db.select(func.coalesce(func.sum(MatchSuggestion.id), 0)).where(*approved),
+        db.select(func.count()).where(BlockedPair.event_id == event.id),
+        db.select(func.coalesce(func.sum(BlockedPair.id), 0)).where(
+            BlockedPair.event_id == event.id
+        ),
+        db.select(func.count()).where(Participant.event_id == event.id),
+        db.select(func.max(Participant.updated_at)).where(Participant.event_id == event.id),
+    ]
+    row = db.session.execute(db.select(*(f.scalar_subquery() for f in figures))).one()
+    return (event.updated_at, *row)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import ColumnElement
+
 from matchmaker import background
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant, User
@@ -31,6 +33,24 @@ def blocked_pairs(event: Event) -> set[tuple[int, int]]:
     return {(g, p) for g, p in db.session.execute(query).all()}
 
 
+def suggestion_is_blocked() -> ColumnElement[bool]:
+    """An SQL condition on MatchSuggestion rows: an organiser blocked the pair."""
+    return (
+        db.select(BlockedPair.id)
+        .where(
+            BlockedPair.government_id == MatchSuggestion.government_id,
+            BlockedPair.partner_id == MatchSuggestion.partner_id,
+        )
+        .exists()
+    )
+
+
+def list_blocks(event: Event) -> list[BlockedPair]:
+    """The event's blocks, newest first."""
+    query = db.select(BlockedPair).where(BlockedPair.event_id == event.id)
+    return list(db.session.execute(query.order_by(BlockedPair.created_at.desc())).scalars())
+
+
 def get_block(government_id: int, partner_id: int) -> BlockedPair | None:
     query = db.select(BlockedPair).where(
         BlockedPair.government_id == government_id, BlockedPair.partner_id == partner_id
@@ -51,22 +71,35 @@ def find_suggestion(event_id: int, government_id: int, partner_id: int) -> Match
 def decide(suggestion: MatchSuggestion, status: str, actor: User | None) -> None:
     """Approve, reject or reopen one suggestion; a blocked pair cannot be approved. A pair
     approved after the schedule is out gets a meeting (``book_late_approvals``)."""
-    if _decide_quietly(suggestion, status, actor):
+    blocked = get_block(suggestion.government_id, suggestion.partner_id) is not None
+    previous = suggestion.status
+    approved_now = _apply_decision(suggestion, status, actor, blocked)
+    audit.record_many([_decision_entry(suggestion, actor, previous)])
+    db.session.flush()
+    if approved_now:
         book_late_approvals(suggestion.event_id, [suggestion])
 
 
-def _decide_quietly(suggestion: MatchSuggestion, status: str, actor: User | None) -> bool:
-    """``decide`` without the booking; True when the pair has just been approved."""
+def _apply_decision(
+    suggestion: MatchSuggestion, status: str, actor: User | None, blocked: bool
+) -> bool:
+    """``decide`` without the log, the flush and the booking; True when the pair has just
+    been approved. PairBlocked, changing nothing, for approving a blocked pair."""
     if status not in DECISIONS:
         raise ValueError(f"unknown decision {status!r}")
-    if status == "approved" and get_block(suggestion.government_id, suggestion.partner_id):
+    if status == "approved" and blocked:
         raise PairBlocked(f"suggestion {suggestion.id} is a blocked pair")
     previous = suggestion.status
     _set_status(suggestion, status, actor)
-    audit.record(f"suggestion.{status}", actor=actor, event_id=suggestion.event_id,
-                 target=suggestion, previous=previous, score=suggestion.score)  # fmt: skip
-    db.session.flush()
     return status == "approved" and previous != "approved"
+
+
+def _decision_entry(
+    suggestion: MatchSuggestion, actor: User | None, previous: str
+) -> dict[str, object]:
+    return audit.entry_values(f"suggestion.{suggestion.status}", actor=actor,
+                              event_id=suggestion.event_id, target=suggestion,
+                              previous=previous, score=suggestion.score)  # fmt: skip
 
 
 def decide_many(
@@ -79,17 +112,22 @@ def decide_many(
     query = db.select(MatchSuggestion).where(
         MatchSuggestion.event_id == event.id, MatchSuggestion.id.in_(ids)
     )
+    blocked = blocked_pairs(event)
     decided = skipped = 0
-    newly_approved = []
+    newly_approved, entries = [], []
     for suggestion in db.session.execute(query.order_by(MatchSuggestion.id)).scalars():
+        pair, previous = (suggestion.government_id, suggestion.partner_id), suggestion.status
         try:
-            approved_now = _decide_quietly(suggestion, status, actor)
+            approved_now = _apply_decision(suggestion, status, actor, pair in blocked)
         except PairBlocked:
             skipped += 1
         else:
             decided += 1
+            entries.append(_decision_entry(suggestion, actor, previous))
             if approved_now:
                 newly_approved.append(suggestion)
+    db.session.flush()  # once for the whole selection
+    audit.record_many(entries)
     book_late_approvals(event.id, newly_approved)
     return decided, skipped
 

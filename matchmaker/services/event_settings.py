@@ -82,9 +82,8 @@ def check_days(days: Iterable[date]) -> None:
             raise SettingsRejected("days", message, day=day.isoformat())
 
 
-def check_settings(event: Event, settings: EventSettings) -> EventCalendar:
-    """The resulting calendar, or SettingsRejected when it is impossible or would break
-    stored data."""
+def check_calendar(settings: EventSettings) -> EventCalendar:
+    """The calendar the settings make, or SettingsRejected when they make none."""
     check_days(settings.days)
     try:
         calendar = settings.calendar()
@@ -95,6 +94,13 @@ def check_settings(event: Event, settings: EventSettings) -> EventCalendar:
     for start, end, _label in settings.breaks:
         if end <= start:
             raise SettingsRejected("breaks", "a break must end after it starts")
+    return calendar
+
+
+def check_settings(event: Event, settings: EventSettings) -> EventCalendar:
+    """The resulting calendar, or SettingsRejected when it is impossible or would break
+    stored data."""
+    calendar = check_calendar(settings)
     num_slots = calendar.num_slots
     last_booked = db.session.execute(
         db.select(db.func.max(Meeting.slot_index)).where(
@@ -120,6 +126,20 @@ def check_settings(event: Event, settings: EventSettings) -> EventCalendar:
         raise SettingsRejected("days", "participants are marked absent in slots that would "
                                "disappear", slot=highest + 1, num_slots=num_slots)  # fmt: skip
     return calendar
+
+
+def save_settings(
+    event: Event | None, settings: EventSettings, actor: User | None
+) -> tuple[Event, EventCalendar]:
+    """Store the settings on ``event``, or on a new event when there is none yet; nothing is
+    written when they are rejected (SettingsRejected)."""
+    if event is None:
+        check_calendar(settings)  # before creating anything
+        event = Event(name=settings.name, days=[d.isoformat() for d in settings.days])
+        db.session.add(event)
+        db.session.flush()
+        audit.record("event.created", actor=actor, event_id=event.id, target=event)
+    return event, apply_settings(event, settings, actor)
 
 
 def apply_settings(event: Event, settings: EventSettings, actor: User | None) -> EventCalendar:

@@ -11,7 +11,7 @@ from matchmaker.domain.spreadsheet import neutralise_row
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
-from matchmaker.services.scheduling import LIVE
+from matchmaker.models.meeting import LIVE, MEETING_PEOPLE, ON_RECORD
 
 SCHEDULE_COLUMNS = (
     "date", "start", "end", "time_zone", "slot", "table",
@@ -24,9 +24,6 @@ REGISTER_COLUMNS = (
     "partner_organisation", "partner_type", "partner_representative",
     "themes", "status", "outcome",
 )  # fmt: skip
-#: Meetings that are on the public record: announced, held or missed, and cancelled ones
-#: (a cancelled meeting was announced too; registers list it with its status).
-REGISTER_STATUSES = ("published", "held", "no-show", "cancelled")
 
 
 def schedule_csv(event: Event, statuses: Sequence[str] = LIVE) -> str:
@@ -46,7 +43,7 @@ def schedule_csv(event: Event, statuses: Sequence[str] = LIVE) -> str:
 
 
 def transparency_register_csv(
-    event: Event, locale: str = "es", statuses: Sequence[str] = REGISTER_STATUSES
+    event: Event, locale: str = "es", statuses: Sequence[str] = ON_RECORD
 ) -> str:
     """One row per official-partner meeting, as lobbying-transparency registers publish them.
 
@@ -78,8 +75,10 @@ def _when(event: Event, slot: Slot) -> list[str]:
 
 
 def _meetings(event: Event, statuses: Sequence[str]) -> list[Meeting]:
-    query = db.select(Meeting).where(
-        Meeting.event_id == event.id, Meeting.status.in_(list(statuses))
+    query = (
+        db.select(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.status.in_(list(statuses)))
+        .options(*MEETING_PEOPLE)
     )
     order = (Meeting.slot_index, Meeting.table_number, Meeting.id)
     return list(db.session.execute(query.order_by(*order)).scalars())

@@ -70,21 +70,20 @@ def account_rows(event: Event) -> list[AccountRow]:
     return [AccountRow(participant, user) for participant, user in db.session.execute(query)]
 
 
-def create_participant_accounts(event: Event, participant_ids: Iterable[int]) -> AccountsCreated:
-    """An account, with no password yet, for each of these participants lacking one."""
-    wanted = set(participant_ids)
-    return _create_accounts([row for row in account_rows(event) if row.participant.id in wanted])
-
-
 def _create_accounts(rows: Iterable[AccountRow]) -> AccountsCreated:
+    """An account, with no password yet, for each participant lacking one."""
     result = AccountsCreated()
+    # Every address in use, read once (not one query per participant); emails match without
+    # regard to case, as at login.
+    taken = set(db.session.execute(db.select(db.func.lower(User.email))).scalars())
     for row in rows:
         person = row.participant
         if row.user is not None:
             continue
-        if get_user_by_email(person.email) is not None:
+        if person.email.strip().lower() in taken:
             result.skipped.append(person)
             continue
+        taken.add(person.email.strip().lower())
         user = User(email=person.email, role=ROLE_FOR_KIND[person.kind], participant=person)
         user.set_unusable_password()
         db.session.add(user)

@@ -1,4 +1,5 @@
-"""Outgoing email over SMTP (MATCHMAKER_SMTP_URL), or nowhere when none is configured.
+"""Outgoing email over SMTP (MATCHMAKER_SMTP_URL); without a server, sending is refused
+(MailNotConfigured) and callers say so instead of pretending it went.
 
 Header values come from participants' data (names, organisations, addresses) and the event's
 name: a line break there would end the header and start another (``Bcc: …``). Subjects are

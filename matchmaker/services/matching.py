@@ -30,7 +30,6 @@ from matchmaker.domain.matching import (
 from matchmaker.domain.progress import Progress, no_progress
 from matchmaker.extensions import db
 from matchmaker.models import (
-    BlockedPair,
     EmbeddingCacheEntry,
     Event,
     MatchSuggestion,
@@ -38,6 +37,7 @@ from matchmaker.models import (
     Participant,
 )
 from matchmaker.orm import as_utc, utcnow
+from matchmaker.services.decisions import blocked_pairs
 
 Pair = tuple[str, str]
 
@@ -119,11 +119,7 @@ def match_rules(event: Event, people: dict[str, Participant]) -> MatchRules:
     def pair(government_id: int, partner_id: int) -> Pair:
         return by_id[government_id], by_id[partner_id]
 
-    blocked = db.session.execute(
-        db.select(BlockedPair.government_id, BlockedPair.partner_id).where(
-            BlockedPair.event_id == event.id
-        )
-    ).all()
+    blocked = blocked_pairs(event)
     requests = db.session.execute(
         db.select(MeetingRequest).where(MeetingRequest.event_id == event.id)
     ).scalars()
@@ -158,14 +154,7 @@ def store_suggestions(event: Event, run: MatchRun, as_of: datetime | None = None
     last_stored = _lock_suggestions(event)
     if last_stored is not None and as_utc(last_stored) > as_utc(as_of):
         return 0
-    ranks: dict[tuple[int, int], dict[str, object]] = {}
-    for suggestion, field in [(s, "rank_for_government") for s in run.for_officials] + [
-        (s, "rank_for_partner") for s in run.for_partners
-    ]:
-        key = (run.participants[suggestion.government_id].id,
-               run.participants[suggestion.partner_id].id)  # fmt: skip
-        entry = ranks.setdefault(key, {"suggestion": suggestion})
-        entry[field] = suggestion.rank
+    ranks = _ranks_by_pair(run)
     now = utcnow()
     if ranks:
         # An upsert, not "read, then insert what is missing": an organiser may add a pair by
@@ -185,6 +174,19 @@ def store_suggestions(event: Event, run: MatchRun, as_of: datetime | None = None
     event.suggestions_computed_at = as_of
     db.session.flush()
     return len(ranks)
+
+
+def _ranks_by_pair(run: MatchRun) -> dict[tuple[int, int], dict[str, object]]:
+    """(government id, partner id) -> the suggestion and its rank on each side that ranked
+    it (a pair may be in an official's top list, a partner's, or both)."""
+    ranks: dict[tuple[int, int], dict[str, object]] = {}
+    sides = [(run.for_officials, "rank_for_government"), (run.for_partners, "rank_for_partner")]
+    for suggestions, field in sides:
+        for suggestion in suggestions:
+            key = (run.participants[suggestion.government_id].id,
+                   run.participants[suggestion.partner_id].id)  # fmt: skip
+            ranks.setdefault(key, {"suggestion": suggestion})[field] = suggestion.rank
+    return ranks
 
 
 #: What a recomputation writes on a suggestion; everything else is the organiser's.

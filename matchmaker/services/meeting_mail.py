@@ -19,12 +19,11 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting
+from matchmaker.models.meeting import ANNOUNCED
 from matchmaker.services.mail import MailAddressError
 
 #: After this many failed attempts a meeting is left for the organisers to fix and retry.
 MAX_INVITATION_ATTEMPTS = 5
-#: Statuses of meetings whose invitation went out or may still go out.
-ANNOUNCED = ("published", "held", "no-show")
 #: The kinds of failure, each explained to organisers in their language.
 FAILURE_KINDS = (
     "invalid-address",  # an address that is not one (or would break a header)

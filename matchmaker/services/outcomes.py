@@ -6,11 +6,9 @@ from datetime import datetime
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
+from matchmaker.models.meeting import ANNOUNCED, OUTCOMES
 from matchmaker.orm import utcnow
 
-#: Statuses a participant may set, and the ones a meeting must have to be marked.
-OUTCOME_STATUSES = ("held", "no-show")
-MARKABLE = ("published", "held", "no-show")
 OUTCOME_MAX = 4000
 
 
@@ -27,7 +25,7 @@ def get_meeting_for(participant: Participant, meeting_id: int) -> Meeting | None
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or participant.id not in (meeting.government_id, meeting.partner_id):
         return None
-    if meeting.status not in MARKABLE:
+    if meeting.status not in ANNOUNCED:
         return None  # drafts and cancelled meetings are on nobody's agenda
     return meeting
 
@@ -46,9 +44,9 @@ def record_outcome(
     """Mark the meeting held or no-show with the outcome or follow-up agreed (either side)."""
     if participant.id not in (meeting.government_id, meeting.partner_id):
         raise OutcomeError("not-yours")
-    if status not in OUTCOME_STATUSES:
+    if status not in OUTCOMES:
         raise OutcomeError("bad-status")
-    if meeting.status not in MARKABLE:
+    if meeting.status not in ANNOUNCED:
         raise OutcomeError("not-markable")
     if not meeting_has_ended(participant.event, meeting, now):
         raise OutcomeError("too-early")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from matchmaker.domain.vocabulary import LANGUAGES, THEMES
+from matchmaker.domain.vocabulary import THEMES, ordered_languages
 from matchmaker.extensions import db
 from matchmaker.models import Participant
 from matchmaker.services.matching import request_recompute
@@ -47,9 +47,9 @@ def update_profile(participant: Participant, changes: ProfileChanges) -> set[str
     themes = [t for t in THEMES if t in set(changes.themes)]  # the vocabulary's order
     if not themes or len(themes) != len(set(changes.themes)):
         raise ProfileError("themes", "choose at least one known theme")
-    languages = [lang for lang in LANGUAGES if lang in set(changes.languages)]
+    languages = ordered_languages(changes.languages)
     if not languages or len(languages) != len(set(changes.languages)):
-        raise ProfileError("languages", "choose at least one of es, en, pt")
+        raise ProfileError("languages", "choose at least one known ISO 639-1 language")
     description = changes.description.strip()
     if not description or len(description) > DESCRIPTION_MAX:
         raise ProfileError("description", f"between 1 and {DESCRIPTION_MAX} characters")

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement
 
+from matchmaker.config import UI_LANGUAGES
 from matchmaker.domain.calendar import Slot
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant, User
@@ -22,7 +23,6 @@ from matchmaker.orm import utcnow
 from matchmaker.services.mail import Mail, check_address, clean_header, send_mail
 
 #: The languages of the congress, in the order a mail for an unknown reader shows them.
-LANGUAGES = ("es", "en", "pt")
 
 
 def _due_filter() -> tuple[ColumnElement[bool], ...]:
@@ -101,7 +101,7 @@ def reader_language(participant: Participant) -> str | None:
     locale = db.session.execute(
         db.select(User.locale).where(User.participant_id == participant.id).limit(1)
     ).scalar()
-    return locale if locale in LANGUAGES else None
+    return locale if locale in UI_LANGUAGES else None
 
 
 def reminder_mail(
@@ -111,7 +111,7 @@ def reminder_mail(
     """The reminder for ``me`` about meeting ``other``: in ``me``'s language when known,
     else in Spanish, English and Portuguese, one after another."""
     language = reader_language(me)
-    languages = (language,) if language else LANGUAGES
+    languages = (language,) if language else UI_LANGUAGES
     day, at = f"{slot.start:%d/%m/%Y}", f"{slot.start:%H:%M}"
     place = clean_header(event.venue or event.name)
     agenda = f"{base_url.rstrip('/')}/me/agenda" if base_url else ""

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
-from matchmaker.models import BlockedPair, MatchSuggestion, MeetingRequest, Participant
+from matchmaker.models import MeetingRequest, Participant
 from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.decisions import get_block
 
@@ -113,14 +113,14 @@ def answer_request(
 ) -> MeetingRequest:
     """The recipient accepts or declines a pending request.
 
-    Raises RequestError: ``not-recipient``, ``expired`` or ``answered``.
+    Raises RequestError: ``not-recipient``, ``expired`` or ``answered``, having changed
+    nothing (an overdue request is marked expired by ``expire_requests``, which the periodic
+    task and the next request for the pair run).
     """
     if request.recipient_id != participant.id:
         raise RequestError("not-recipient")
     moment = now or utcnow()
     if is_expired(request, moment):
-        request.status = "expired"
-        db.session.flush()
         raise RequestError("expired")
     if request.status != "pending":
         raise RequestError("answered")
@@ -153,12 +153,22 @@ def get_request_for(participant: Participant, request_id: int) -> MeetingRequest
 
 
 def list_incoming(participant: Participant) -> list[MeetingRequest]:
-    query = db.select(MeetingRequest).where(MeetingRequest.recipient_id == participant.id)
+    """Requests to ``participant``, newest first, each with its requester loaded."""
+    query = (
+        db.select(MeetingRequest)
+        .where(MeetingRequest.recipient_id == participant.id)
+        .options(joinedload(MeetingRequest.requester, innerjoin=True))
+    )
     return list(db.session.execute(query.order_by(MeetingRequest.created_at.desc())).scalars())
 
 
 def list_outgoing(participant: Participant) -> list[MeetingRequest]:
-    query = db.select(MeetingRequest).where(MeetingRequest.requester_id == participant.id)
+    """Requests by ``participant``, newest first, each with its recipient loaded."""
+    query = (
+        db.select(MeetingRequest)
+        .where(MeetingRequest.requester_id == participant.id)
+        .options(joinedload(MeetingRequest.recipient, innerjoin=True))
+    )
     return list(db.session.execute(query.order_by(MeetingRequest.created_at.desc())).scalars())
 
 
@@ -185,33 +195,3 @@ def request_states(participant: Participant, now: datetime | None = None) -> dic
         elif status == "pending" and states.get(counterpart) != "accepted":
             states[counterpart] = "sent" if request.requester_id == participant.id else "received"
     return states
-
-
-def list_suggestions(participant: Participant, theme: str | None = None) -> list[MatchSuggestion]:
-    """The participant's suggestions, best first: not rejected, not blocked, optionally only
-    counterparts working on ``theme``."""
-    if participant.is_government:
-        mine, rank = MatchSuggestion.government_id, MatchSuggestion.rank_for_government
-    else:
-        mine, rank = MatchSuggestion.partner_id, MatchSuggestion.rank_for_partner
-    blocked = db.select(BlockedPair.id).where(
-        BlockedPair.government_id == MatchSuggestion.government_id,
-        BlockedPair.partner_id == MatchSuggestion.partner_id,
-    )
-    query = db.select(MatchSuggestion).where(
-        mine == participant.id,
-        MatchSuggestion.status != "rejected",
-        or_(rank.is_not(None), MatchSuggestion.status == "approved"),
-        ~blocked.exists(),
-    )
-    rows = db.session.execute(
-        query.order_by(rank.is_(None), rank, MatchSuggestion.score.desc())
-    ).scalars()
-    suggestions = list(rows)
-    if theme:
-        suggestions = [s for s in suggestions if theme in counterpart(s, participant).themes]
-    return suggestions
-
-
-def counterpart(suggestion: MatchSuggestion, participant: Participant) -> Participant:
-    return suggestion.partner if participant.is_government else suggestion.government

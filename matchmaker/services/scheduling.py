@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import Select
+
 from matchmaker.domain.progress import Progress
 from matchmaker.domain.scheduling import (
     ApprovedPair,
@@ -19,14 +21,11 @@ from matchmaker.domain.scheduling import (
     solve,
 )
 from matchmaker.extensions import db
-from matchmaker.models import BlockedPair, Event, MatchSuggestion, Meeting, Participant
+from matchmaker.models import Event, MatchSuggestion, Meeting, Participant
+from matchmaker.models.matching import SUGGESTION_PEOPLE
+from matchmaker.models.meeting import LIVE, MEETING_PEOPLE, MOVABLE
 from matchmaker.services import audit
-from matchmaker.services.decisions import find_suggestion, get_block
-
-#: Meetings that hold their slot: everything but cancelled ones.
-LIVE = ("draft", "published", "held", "no-show")
-#: Meetings a full re-run may move: those that have not taken place.
-MOVABLE = ("draft", "published")
+from matchmaker.services.decisions import find_suggestion, get_block, suggestion_is_blocked
 
 
 @dataclass
@@ -42,25 +41,51 @@ class BookingOutcome:
         return f"{self.status}: slot {self.meeting.slot_index}, table {self.meeting.table_number}"
 
 
-def list_meetings(event: Event, statuses: tuple[str, ...] = LIVE) -> list[Meeting]:
+def list_meetings(
+    event: Event, statuses: tuple[str, ...] = LIVE, with_people: bool = False
+) -> list[Meeting]:
+    """The event's meetings in slot and table order (``with_people``: both sides loaded)."""
     query = db.select(Meeting).where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+    if with_people:
+        query = query.options(*MEETING_PEOPLE)
     return list(
         db.session.execute(query.order_by(Meeting.slot_index, Meeting.table_number)).scalars()
     )
 
 
-def list_schedulable_pairs(event: Event) -> list[MatchSuggestion]:
-    """Approved suggestions that no organiser rule blocks."""
-    blocked = db.select(BlockedPair.id).where(
-        BlockedPair.government_id == MatchSuggestion.government_id,
-        BlockedPair.partner_id == MatchSuggestion.partner_id,
+def has_meetings(event: Event, statuses: tuple[str, ...]) -> bool:
+    query = db.select(Meeting.id).where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def meeting_status_counts(event: Event) -> dict[str, int]:
+    """How many of the event's live meetings have each status (every live status listed)."""
+    query = (
+        db.select(Meeting.status, db.func.count())
+        .where(Meeting.event_id == event.id, Meeting.status.in_(LIVE))
+        .group_by(Meeting.status)
     )
-    query = db.select(MatchSuggestion).where(
+    return {status: 0 for status in LIVE} | dict(db.session.execute(query).all())
+
+
+def _schedulable(event: Event) -> Select[tuple[MatchSuggestion]]:
+    """Approved suggestions that no organiser rule blocks."""
+    return db.select(MatchSuggestion).where(
         MatchSuggestion.event_id == event.id,
         MatchSuggestion.status == "approved",
-        ~blocked.exists(),
+        ~suggestion_is_blocked(),
     )
-    return list(db.session.execute(query.order_by(MatchSuggestion.id)).scalars())
+
+
+def list_schedulable_pairs(event: Event) -> list[MatchSuggestion]:
+    """Approved suggestions that no organiser rule blocks."""
+    query = _schedulable(event).order_by(MatchSuggestion.id)
+    return list(db.session.execute(query).scalars())
+
+
+def count_schedulable_pairs(event: Event) -> int:
+    query = db.select(db.func.count()).select_from(_schedulable(event).subquery())
+    return db.session.execute(query).scalar_one()
 
 
 def build_problem(
@@ -165,7 +190,7 @@ def book_pair(
         return BookingOutcome("no-free-slot")
     meeting = _meeting(event, booking, {(government_id, partner_id): suggestion})
     # Draft until the organiser publishes, unless the event's schedule is already out.
-    if list_meetings(event, ("published",)):
+    if has_meetings(event, ("published",)):
         meeting.status = "published"
     db.session.add(meeting)
     db.session.flush()  # the unique indexes decide a race here
@@ -188,10 +213,13 @@ def record_late_booking(
 def list_unbooked_pairs(event: Event) -> list[MatchSuggestion]:
     """Approved, unblocked pairs with no meeting: after publishing, the ones no free slot
     could take (organisers see them on the schedule page)."""
-    booked = {(m.government_id, m.partner_id) for m in list_meetings(event)}
-    return [
-        s for s in list_schedulable_pairs(event) if (s.government_id, s.partner_id) not in booked
-    ]
+    booked = db.select(Meeting.id).where(
+        Meeting.government_id == MatchSuggestion.government_id,
+        Meeting.partner_id == MatchSuggestion.partner_id,
+        Meeting.status.in_(LIVE),
+    )
+    query = _schedulable(event).where(~booked.exists()).options(*SUGGESTION_PEOPLE)
+    return list(db.session.execute(query.order_by(MatchSuggestion.id)).scalars())
 
 
 def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | None:

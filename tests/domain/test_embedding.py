@@ -14,6 +14,7 @@ from matchmaker.domain import e5_convert
 from matchmaker.domain.embedding import (
     DEFAULT_MODEL_ID,
     HashingEmbedder,
+    OnnxEmbedder,
     SentenceTransformerEmbedder,
     get_embedder,
 )
@@ -33,8 +34,8 @@ TEXTS = [
 
 @pytest.fixture(scope="session")
 def e5() -> SentenceTransformerEmbedder:
-    """The real default model, built once into the shared test model folder."""
-    embedder = get_embedder(None, model_dir())
+    """The real default model run by torch, built once into the shared test model folder."""
+    embedder = get_embedder("multilingual-e5-small:torch", model_dir())
     assert isinstance(embedder, SentenceTransformerEmbedder)
     return embedder
 
@@ -63,10 +64,18 @@ def test_get_embedder_is_cached_per_process_and_builds_nothing_yet(tmp_path: Pat
     default = get_embedder(None, tmp_path)
     assert get_embedder("", tmp_path) is default
     assert get_embedder(" multilingual-e5-small ", tmp_path) is default
-    assert isinstance(default, SentenceTransformerEmbedder)
-    assert default.model_id == DEFAULT_MODEL_ID
-    assert default.local_only  # never asks the hub
-    assert not (tmp_path / "multilingual-e5-small").exists()  # built on first encode only
+    assert isinstance(default, OnnxEmbedder)
+    assert default.model_id == DEFAULT_MODEL_ID  # the torch vectors: they share the cache
+    torch = get_embedder("multilingual-e5-small:torch", tmp_path)
+    assert isinstance(torch, SentenceTransformerEmbedder)
+    assert torch.model_id == DEFAULT_MODEL_ID
+    assert torch.local_only  # never asks the hub
+    int8 = get_embedder("multilingual-e5-small:int8", tmp_path)
+    assert isinstance(int8, OnnxEmbedder)
+    assert int8.model_id == f"{DEFAULT_MODEL_ID}/onnx-int8"  # other vectors, other cache entries
+    assert list(tmp_path.iterdir()) == []  # built on first encode only
+    with pytest.raises(ValueError, match="unknown runtime"):
+        get_embedder("multilingual-e5-small:gpu", tmp_path)
     other = get_embedder("some-org/some-model", tmp_path)
     assert other is not default and other.model_id == "some-org/some-model"
     assert isinstance(other, SentenceTransformerEmbedder) and not other.local_only
@@ -114,6 +123,36 @@ def test_encode_keeps_order_batches_and_reports_progress(e5: SentenceTransformer
     assert np.allclose(vectors, one_by_one, atol=1e-4)
     query = e5.encode(TEXTS[:1], role="query")
     assert float(query[0] @ vectors[0]) < 0.999  # the prompts differ
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("role", ["query", "passage"])
+def test_onnx_runtimes_agree_with_torch(e5: SentenceTransformerEmbedder, role: str) -> None:
+    reference = e5.encode(TEXTS, role=role)  # type: ignore[arg-type]
+    same = get_embedder("multilingual-e5-small:onnx", model_dir()).encode(TEXTS, role=role)  # type: ignore[arg-type]
+    assert np.sum(same * reference, axis=1).min() >= 0.99999
+    int8 = get_embedder("multilingual-e5-small:int8", model_dir()).encode(TEXTS, role=role)  # type: ignore[arg-type]
+    cosines = np.sum(int8 * reference, axis=1)
+    assert cosines.min() >= 0.97, cosines
+    assert np.median(cosines) >= 0.99
+
+
+@pytest.mark.model
+def test_onnx_encode_keeps_order_batches_and_reports_progress() -> None:
+    default = get_embedder(None, model_dir())
+    assert isinstance(default, OnnxEmbedder)
+    calls: list[tuple[int, int]] = []
+    small_batches = OnnxEmbedder(
+        default.source, default.onnx_path, model_id=default.model_id, batch_size=3
+    )
+    small_batches.prepare = default.prepare
+    vectors = small_batches.encode(TEXTS, role="passage", progress=lambda *a: calls.append(a))
+    assert calls == [(3, 8), (6, 8), (8, 8)]
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    one_by_one = np.vstack([default.encode([t], role="passage") for t in TEXTS])
+    assert np.allclose(vectors, one_by_one, atol=1e-4)
+    assert default.encode([], role="query").shape == (0, 384)
 
 
 _BUILD = (

@@ -11,7 +11,7 @@ from matchmaker.domain.importing import MESSAGES, ImportRejected, parse_particip
 from matchmaker.extensions import db
 from matchmaker.models import Event, Participant
 from matchmaker.services import participants
-from tests.domain.test_importing_properties import files
+from tests.domain.participant_files import files
 from tests.factories import create_event
 
 #: Already stored when each file arrives: the files' ids and emails overlap these, so they

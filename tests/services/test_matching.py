@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from matchmaker.domain.embedding import Embedder, get_embedder
+from matchmaker.domain.matching import normalise_text
+from matchmaker.domain.matching.vectors import profile_sentences
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, EmbeddingCacheEntry, MatchSuggestion, MeetingRequest
 from matchmaker.services import events, matching, participants
@@ -18,13 +20,18 @@ pytestmark = pytest.mark.model
 
 
 class CountingEmbedder:
-    """The real model, counting the texts it is asked to encode."""
+    """The real model, keeping every text it is asked to encode."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner, self.model_id, self.encoded = inner, inner.model_id, 0
+        self.inner, self.model_id = inner, inner.model_id
+        self.texts: list[str] = []
+
+    @property
+    def encoded(self) -> int:
+        return len(self.texts)
 
     def encode(self, texts, *, role, progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
-        self.encoded += len(texts)
+        self.texts.extend(texts)
         return self.inner.encode(texts, role=role, progress=progress)
 
 
@@ -101,8 +108,13 @@ def test_recompute_keeps_decisions_rules_and_reuses_the_cache(sample_event, e5: 
     edited.description += " Also offer training for municipal staff."
     db.session.commit()
     matching.compute_suggestions(sample_event, counting)
-    assert counting.encoded > first_encoded  # only the edited profile is encoded again
-    assert counting.encoded - first_encoded <= 10
+    # Only the edited profile is encoded again: its whole text and each of its sentences, once
+    # (a one-sentence text is its own sentence), as the matching splits it.
+    whole = normalise_text(edited.description)
+    expected = {whole, *profile_sentences(whole)}
+    assert len(expected) >= 2  # the edit added a sentence: more than one text to encode
+    again_encoded = counting.texts[first_encoded:]
+    assert sorted(again_encoded) == sorted(expected)
 
 
 def test_interest_raises_a_pair_and_mutual_interest_more(sample_event, e5: Embedder) -> None:

@@ -63,7 +63,8 @@ def test_unavailable_slots_beyond_the_calendar_are_kept(official: Participant) -
     [
         ("themes", {"themes": []}),
         ("themes", {"themes": ["smart-parking"]}),
-        ("languages", {"languages": ["fr"]}),
+        ("languages", {"languages": []}),
+        ("languages", {"languages": ["xx"]}),  # not an ISO 639-1 code
         ("description", {"description": "   "}),
         ("present", {"present_slots": [12]}),
         ("max_meetings", {"max_meetings": -1}),
@@ -75,3 +76,11 @@ def test_invalid_values_name_their_field(
     with pytest.raises(ProfileError) as error:
         update_profile(official, changes(**override))
     assert error.value.field == field
+
+
+def test_a_language_beyond_the_events_three_is_kept_as_the_import_keeps_it(
+    official: Participant,
+) -> None:
+    """The import accepts any ISO 639-1 code; saving the profile must not drop one."""
+    update_profile(official, changes(languages=["fr", "es"]))
+    assert official.languages == ["es", "fr"]  # the event's languages first

@@ -10,6 +10,7 @@ from flask import Flask
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, MatchSuggestion, MeetingRequest, Participant
 from matchmaker.services import requests as service
+from matchmaker.services import suggestions
 from matchmaker.services.matching import match_rules
 from tests.factories import create_event, create_participant
 
@@ -99,9 +100,9 @@ def test_overdue_requests_count_as_expired_and_are_marked(
     assert service.effective_status(fresh, later) == "pending"
     with pytest.raises(service.RequestError, match="expired"):
         service.answer_request(overdue, partner, accept=True, now=later)
-    assert overdue.status == "expired"
-    assert service.expire_requests(official.event_id, NOW + timedelta(hours=100)) == 1
-    assert fresh.status == "expired"
+    assert overdue.status == "pending"  # refused, not written: expire_requests marks it
+    assert service.expire_requests(official.event_id, NOW + timedelta(hours=100)) == 2
+    assert overdue.status == fresh.status == "expired"
     # Both may now ask again.
     again = service.create_request(partner, official, now=later)
     assert again.status == "pending"
@@ -169,12 +170,12 @@ def test_list_suggestions_ranked_filtered_and_without_rejected_or_blocked(
         BlockedPair(event_id=official.event_id, government_id=official.id, partner_id=fourth.id)
     )
     db.session.flush()
-    listed = service.list_suggestions(official)
-    assert [service.counterpart(s, official) for s in listed] == [other_partner, partner]
-    assert [s.partner_id for s in service.list_suggestions(official, "climate-adaptation")] == [
+    listed = suggestions.list_suggestions(official)
+    assert [suggestions.counterpart(s, official) for s in listed] == [other_partner, partner]
+    assert [s.partner_id for s in suggestions.list_suggestions(official, "climate-adaptation")] == [
         other_partner.id
     ]
-    assert service.list_suggestions(partner) == []  # not ranked from the partner's side
+    assert suggestions.list_suggestions(partner) == []  # not ranked from the partner's side
 
 
 def test_the_database_allows_one_pending_request_per_pair_either_way(

@@ -1,41 +1,22 @@
-"""Fixtures the web tests share."""
+"""Fixtures the web tests share (plain helpers live in helpers.py and the *_world.py modules)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from matchmaker.background import PendingTask
-
-
-class Recorder:
-    """The calls one task received: the arguments of each send, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-
-@dataclass
-class Tasks:
-    recorders: dict[str, Recorder] = field(default_factory=dict)
-    sent: list[PendingTask] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> Recorder:
-        return self.recorders.setdefault(name, Recorder())
+from tests.web.task_recorder import Tasks
 
 
 @pytest.fixture
-def tasks(monkeypatch: pytest.MonkeyPatch) -> Tasks:
+def tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tasks]:
     """Every task the app hands to the workers, recorded instead of sent (workers are tested
     elsewhere). Recorded where the broker would get it: after the commit, so a test sees only
-    what a worker would see."""
+    what a worker would see; and every task whose row a worker would not have found yet (sent
+    before its transaction committed) fails the test when it ends."""
     recorded = Tasks()
-
-    def publish(task: PendingTask) -> None:
-        recorded.sent.append(task)
-        recorded[task.name.rsplit(".", 1)[-1]].calls.append(task.args)
-
-    monkeypatch.setattr("matchmaker.background._publish", publish)
-    return recorded
+    monkeypatch.setattr("matchmaker.background._publish", recorded.record)
+    yield recorded
+    early = recorded.sent_before_commit()
+    assert not early, f"sent before their rows were committed: {early}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -13,9 +14,9 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditEntry, Participant, User
 from matchmaker.services import invitations
 from matchmaker.services.accounts import create_user
-from tests.web.conftest import Tasks
 from tests.web.helpers import csrf_token, login
-from tests.web.test_organiser import ORGANISER, PASSWORD, login_organiser, post, seed
+from tests.web.organiser_world import ORGANISER, PASSWORD, login_organiser, post, seed
+from tests.web.task_recorder import Tasks
 
 LINK = re.compile(
     r'<small>([^<]+)</small></td>\s*<td><input [^>]*value="http://localhost(/invite/[^"]+)"'
@@ -180,6 +181,7 @@ def test_with_mail_configured_the_invitations_are_queued(
     login_organiser(client)
     response = post(client, "/organiser/accounts/invite", {"scope": "missing"})
     assert response.status_code == 302 and sent == [("https://citas.example.org/",)]
+    assert tasks["send_account_invitations"].committed == [True]  # the invitations were saved
     page = client.get("/organiser/accounts").get_data(as_text=True)
     assert "4 invitaciones en camino" in page
     with app.app_context():
@@ -225,6 +227,7 @@ def test_forgotten_password_mails_a_link_without_telling_who_has_an_account(
         answers.append(client.get("/login").get_data(as_text=True))
     assert all("Si hay una cuenta con ese correo" in answer for answer in answers)
     assert queued == [("http://localhost/",)]  # only for the real account
+    assert tasks["send_account_invitations"].committed == [True]  # the link was saved first
     with app.app_context():
         official = db.session.execute(
             db.select(User).where(User.email == "official@example.org")
@@ -234,3 +237,16 @@ def test_forgotten_password_mails_a_link_without_telling_who_has_an_account(
         official.last_login_at = official.invited_at
         mail = invitations.invitation_mail(official, "https://x.example/invite/t")
         assert "nueva contraseña" in mail.subject and "https://x.example/invite/t" in mail.body
+
+
+def test_the_accounts_list_is_paged_and_keeps_its_filters(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("matchmaker.organiser.views_accounts.PAGE_SIZE", 2)
+    seed(app)
+    login_organiser(client)
+    first = client.get("/organiser/accounts?kind=partner").get_data(as_text=True)
+    assert "página 1 de 2" in first
+    assert 'href="/organiser/accounts?kind=partner&amp;page=2" rel="next"' in first
+    second = client.get("/organiser/accounts?kind=partner&page=2").get_data(as_text=True)
+    assert "página 2 de 2" in second and second.count('name="ids"') == 1

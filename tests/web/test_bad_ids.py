@@ -28,7 +28,7 @@ from matchmaker.extensions import db
 from matchmaker.models import MatchSuggestion
 from matchmaker.services import audit
 from tests.conftest import clear_database, make_app
-from tests.web.test_authorization import ARGUMENTS, World, _as, _csrf_token, build_world
+from tests.web.authorization_world import ARGUMENTS, World, any_csrf_token, as_user, build_world
 
 #: The largest id an INTEGER column holds on both backends (PostgreSQL's is 32 bits).
 MAX_ID = 2**31 - 1
@@ -100,8 +100,8 @@ def clients(app: Flask, world: World) -> dict[str, tuple[FlaskClient, str]]:
     """A logged-in client per role and its CSRF token (valid for the whole session)."""
     logged_in = {}
     for role in ROLES:
-        client = _as(app.test_client(), world.users[role])
-        logged_in[role] = (client, _csrf_token(client, anonymous=False))
+        client = as_user(app.test_client(), world.users[role])
+        logged_in[role] = (client, any_csrf_token(client, anonymous=False))
     return logged_in
 
 

@@ -24,8 +24,8 @@ from matchmaker.extensions import db
 from matchmaker.models import AuditEntry, BlockedPair, MatchSuggestion, MeetingRequest, User
 from tests.conftest import clear_database, make_app
 from tests.factories import create_event, create_participant
+from tests.web.authorization_world import PASSWORD_HASH, SESSION_TOKEN, as_user
 from tests.web.helpers import csrf_token
-from tests.web.test_authorization import PASSWORD_HASH, SESSION_TOKEN, _as
 
 THREADS = 8
 LANGUAGES = ("es", "en", "pt")
@@ -108,7 +108,7 @@ def _race(app: Flask, attempts: list[Attempt]) -> list[Answer]:
     answers: list[Answer | None] = [None] * len(attempts)
 
     def run(index: int, attempt: Attempt) -> None:
-        client: FlaskClient = _as(app.test_client(), attempt.user_id)
+        client: FlaskClient = as_user(app.test_client(), attempt.user_id)
         token = csrf_token(client, attempt.token_from)
         barrier.wait(timeout=30)
         try:

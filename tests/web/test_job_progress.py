@@ -11,14 +11,14 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchmaker.cli_progress import STEP_WORDS, describe_step
+from matchmaker.cli.progress import STEP_WORDS, describe_step
 from matchmaker.domain.embedding import HashingEmbedder
 from matchmaker.domain.progress import STEPS
 from matchmaker.extensions import db
 from matchmaker.models import Event, Job
 from matchmaker.organiser.common import JOB_STEPS, job_step
 from matchmaker.services import jobs, matching
-from tests.web.test_organiser import login_organiser, seed
+from tests.web.organiser_world import login_organiser, seed
 
 #: Each step with example numbers, and what the organiser reads in Spanish and English.
 WORDED: dict[str, tuple[dict[str, int], str, str]] = {
@@ -42,6 +42,10 @@ WORDED: dict[str, tuple[dict[str, int], str, str]] = {
     "published": ({"meetings": 4}, "Reuniones publicadas: 4", "Meetings published: 4"),
     "suggestions_ready": ({"officials": 7}, "Funcionarios/as con sugerencias: 7",
                           "Officials with suggestions: 7"),
+    "rendering_agendas": ({"done": 50, "total": 120}, "Preparando las agendas: 50 de 120",
+                          "Preparing the agendas: 50 of 120"),
+    "agendas_ready": ({"participants": 120}, "Agendas listas para descargar",
+                      "Agendas ready to download"),
 }  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
@@ -11,73 +10,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
-from matchmaker.models import AuditEntry, Event, MatchSuggestion, Participant
+from matchmaker.models import Event, Participant
 from matchmaker.services.accounts import create_user
-from tests.factories import create_event, create_participant
-from tests.web.conftest import Tasks
 from tests.web.helpers import csrf_token, login
-
-PASSWORD = "organiser-pass-1"
-ORGANISER = "org@example.org"
-
-
-@dataclass
-class Seed:
-    event_id: int
-    governments: list[int]
-    partners: list[int]
-    suggestions: list[int]  # scores 90, 80, 70, 60, 50, 40 in this order
-
-
-def seed(app: Flask, organiser: bool = True) -> Seed:
-    """An event (1 day, 12 slots, 2 tables), 2 officials, 3 partners, 6 suggestions."""
-    with app.app_context():
-        event = create_event(days=1, num_tables=2)
-        governments = [
-            create_participant(event, "government", languages=["es"], themes=["urban-mobility"]),
-            create_participant(event, "government", languages=["pt"], themes=["public-services"]),
-        ]
-        partners = [
-            create_participant(event, "partner", languages=["es", "en"], themes=["urban-mobility"]),
-            create_participant(event, "partner", languages=["en"], themes=["public-services"]),
-            create_participant(event, "partner", languages=["es"], themes=["urban-mobility"]),
-        ]
-        suggestions = []
-        score = 90.0
-        for government in governments:
-            for partner in partners:
-                suggestion = MatchSuggestion(
-                    event_id=event.id, government_id=government.id, partner_id=partner.id,
-                    score=score,
-                    reasons=[{"code": "themes", "text": "shared themes: urban-mobility",
-                              "data": {"themes": ["urban-mobility"]}}],
-                )  # fmt: skip
-                db.session.add(suggestion)
-                db.session.flush()
-                suggestions.append(suggestion.id)
-                score -= 10
-        if organiser:
-            create_user(ORGANISER, PASSWORD, "organiser")
-        create_user("official@example.org", PASSWORD, "official", participant=governments[0])
-        db.session.commit()
-        return Seed(event.id, [g.id for g in governments], [p.id for p in partners], suggestions)
-
-
-def login_organiser(client: FlaskClient) -> None:
-    assert login(client, ORGANISER, PASSWORD).status_code == 302
-
-
-def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None,
-         token_from: str = "/organiser/") -> Any:  # fmt: skip
-    payload = {"csrf_token": csrf_token(client, token_from), **(data or {})}
-    return client.post(path, data=payload)
-
-
-def audit_actions(app: Flask) -> list[str]:
-    with app.app_context():
-        return list(db.session.execute(db.select(AuditEntry.action).order_by(AuditEntry.id))
-                    .scalars())  # fmt: skip
-
+from tests.web.organiser_world import (
+    HEADER,
+    ORGANISER,
+    PASSWORD,
+    SETTINGS,
+    audit_actions,
+    login_organiser,
+    post,
+    seed,
+)
+from tests.web.task_recorder import Tasks
 
 # Every route of the area, with its method; ids are filled in from the seed.
 ROUTES = [
@@ -114,7 +60,8 @@ ROUTES = [
     ("GET", "/organiser/exports"),
     ("GET", "/organiser/exports/schedule.csv"),
     ("GET", "/organiser/exports/transparency.csv"),
-    ("GET", "/organiser/exports/agendas.pdf"),
+    ("POST", "/organiser/exports/agendas"),
+    ("GET", "/organiser/jobs/1/file"),
     ("POST", "/organiser/schedule/invitations/retry"),
     ("POST", "/organiser/jobs/1/retry"),
 ]
@@ -169,22 +116,6 @@ def test_overview_without_event_offers_settings(app: Flask, client: FlaskClient)
     assert "Configurar el evento" in page
     response = client.get("/organiser/matches")
     assert response.status_code == 302 and response.headers["Location"].endswith("/organiser/")
-
-
-SETTINGS = {
-    "name": "Smart City Expo Latam",
-    "venue": "Centro de Convenciones de Puebla",
-    "time_zone": "America/Mexico_City",
-    "days": "2027-03-10\n2027-03-11",
-    "day_start": "09:00",
-    "day_end": "13:00",
-    "slot_minutes": "20",
-    "breaks": "11:00-11:20 Café",
-    "num_tables": "15",
-    "default_max_meetings": "6",
-    "request_expiry_hours": "48",
-    "save": "1",
-}
 
 
 def test_settings_are_saved_and_slots_counted(app: Flask, client: FlaskClient) -> None:
@@ -264,7 +195,6 @@ def test_first_settings_create_the_event(app: Flask, client: FlaskClient) -> Non
         assert events[0].calendar().num_slots == 22
 
 
-HEADER = "id,kind,name,organisation,organisation_type,role_title,email,country,city,languages,themes,description\n"
 GOOD = HEADER + (
     "g-100,government,Ana Pérez,Ayuntamiento de Cholula,municipality,Directora,ana@example.org,MX,Cholula,es,urban-mobility,Movilidad segura\n"
     "p-100,partner,Bo Li,Transit Co,company,CEO,bo@example.org,MX,Puebla,en;es,urban-mobility,Bus rápido\n"
@@ -295,6 +225,7 @@ def test_upload_good_file_imports_and_enqueues(
     assert "Importados 1 funcionarios/as y 1 socios (2 nuevos" in page
     assert tasks["recompute_event_stats"].calls == [(data.event_id,)]
     assert tasks["recompute_suggestions"].calls == [(data.event_id,)]
+    assert tasks["recompute_suggestions"].committed == [True]  # the request was visible to it
     with app.app_context():
         assert db.session.get_one(Event, data.event_id).suggestions_requested_at is not None
         ids = set(db.session.execute(db.select(Participant.external_id)).scalars())

@@ -5,18 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
-import types
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, Meeting
+from matchmaker.models import Meeting, Participant
 from matchmaker.services.exports import REGISTER_COLUMNS, SCHEDULE_COLUMNS
-from tests.web.test_organiser import login_organiser, seed
-from tests.web.test_organiser_schedule import draft
+from tests.pdf_text import page_texts
+from tests.web.organiser_world import draft, login_organiser, seed
+from tests.web.task_recorder import Tasks
+from workers.tasks import render_agendas
 
 
 def rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -81,35 +80,86 @@ def test_exports_page(app: Flask, client: FlaskClient) -> None:
     seed(app)
     login_organiser(client)
     page = client.get("/organiser/exports").get_data(as_text=True)
-    assert (
-        "/organiser/exports/transparency.csv" in page and "/organiser/exports/agendas.pdf" in page
-    )
+    assert "/organiser/exports/transparency.csv" in page and "/organiser/exports/agendas" in page
 
 
-def test_agendas_pdf_uses_the_participant_area_renderer(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+def publish_all(app: Flask) -> list[tuple[int, int]]:
+    """Every meeting published (as the publish task would); their (official, partner) pairs."""
+    with app.app_context():
+        meetings = db.session.execute(db.select(Meeting)).scalars().all()
+        for meeting in meetings:
+            meeting.status = "published"
+        db.session.commit()
+        return [(m.government_id, m.partner_id) for m in meetings]
+
+
+def participant_names(app: Flask) -> dict[int, str]:
+    """Every participant's name by id, in the order of the agendas (by id)."""
+    with app.app_context():
+        query = db.select(Participant.id, Participant.name).order_by(Participant.id)
+        return {person: name for person, name in db.session.execute(query)}
+
+
+def agendas_pdf(app: Flask, client: FlaskClient, tasks: Tasks) -> bytes:
+    """Ask for the agendas PDF as an organiser does, run the task a worker would, then
+    download the file from the job's page."""
+    page = client.get("/organiser/exports").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post("/organiser/exports/agendas", data={"csrf_token": token})
+    job_page = response.headers["Location"]
+    [(job_id, event_id, locale)] = tasks["render_agendas"].calls
+    assert job_page == f"/organiser/jobs/{job_id}" and locale == "es"
+    assert "Descargar las agendas" not in client.get(job_page).get_data(as_text=True)
+    with app.app_context():
+        render_agendas(job_id, event_id, locale)
+    finished = client.get(job_page).get_data(as_text=True)
+    assert f'href="/organiser/jobs/{job_id}/file"' in finished
+    download = client.get(f"/organiser/jobs/{job_id}/file")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+    return download.data
+
+
+def test_agendas_pdf_has_a_page_per_participant_with_their_meetings(
+    app: Flask, client: FlaskClient, tasks: Tasks
 ) -> None:
-    """Wired against ``render_agendas_pdf(event, participants) -> bytes`` with a stand-in."""
-    data = seed(app)
-    seen: list[tuple[int, int]] = []
-
-    def render_agendas_pdf(event: Event, participants: list) -> bytes:  # type: ignore[type-arg]
-        seen.append((event.id, len(participants)))
-        return b"%PDF-1.4 fake"
-
-    fake = types.ModuleType("matchmaker.services.agenda_pdf")
-    fake.render_agendas_pdf = render_agendas_pdf  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "matchmaker.services.agenda_pdf", fake)
-    login_organiser(client)
-    response = client.get("/organiser/exports/agendas.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF") and seen == [(data.event_id, 5)]
-
-
-def test_agendas_pdf_for_real(app: Flask, client: FlaskClient) -> None:
-    pytest.importorskip("matchmaker.services.agenda_pdf", reason="renderer not written yet")
+    """The real renderer, read back: each participant's page is headed by their name and lists
+    whom they meet, and no one else."""
     data = seed(app)
     draft(app, data.event_id)
+    pairs = publish_all(app)
+    names = participant_names(app)
     login_organiser(client)
-    response = client.get("/organiser/exports/agendas.pdf")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    pages = page_texts(agendas_pdf(app, client, tasks))
+    assert len(pages) == len(names) == 5  # 2 officials and 3 partners, a page each
+    for page, (person, name) in zip(pages, names.items(), strict=True):
+        assert page[0] == name
+        met = {
+            names[other] for pair in pairs if person in pair for other in pair if other != person
+        }
+        assert met and met <= set(page), name
+        assert not (set(names.values()) - met - {name}) & set(page), name
+
+
+def test_agendas_pdf_leaves_drafts_out(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    names = participant_names(app)
+    login_organiser(client)
+    pages = page_texts(agendas_pdf(app, client, tasks))
+    for page, name in zip(pages, names.values(), strict=True):
+        assert page[0] == name and "Todavía no hay reuniones publicadas." in page
+        assert not (set(names.values()) - {name}) & set(page)
+
+
+def test_a_job_without_a_file_has_nothing_to_download(app: Flask, client: FlaskClient) -> None:
+    seed(app)
+    login_organiser(client)
+    with app.app_context():
+        from matchmaker.services import jobs
+
+        job = jobs.create_job("schedule", None)
+        db.session.commit()
+        job_id = job.id
+    assert client.get(f"/organiser/jobs/{job_id}/file").status_code == 404
+    assert client.get("/organiser/jobs/999999/file").status_code == 404

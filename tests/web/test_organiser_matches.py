@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
 from matchmaker.models import BlockedPair, MatchSuggestion
-from tests.web.conftest import Tasks
-from tests.web.test_organiser import audit_actions, login_organiser, post, seed
+from tests.web.organiser_world import audit_actions, login_organiser, post, seed
+from tests.web.task_recorder import Tasks
 
 
 def statuses(app: Flask) -> dict[int, str]:
@@ -38,9 +38,7 @@ def test_list_filters_and_pages(app: Flask, client: FlaskClient) -> None:
 
 
 def test_pagination(app: Flask, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import matchmaker.organiser.views_matches as views
-
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr("matchmaker.services.match_review.PAGE_SIZE", 4)
     seed(app)
     login_organiser(client)
     first = client.get("/organiser/matches").get_data(as_text=True)
@@ -171,6 +169,7 @@ def test_recompute_enqueues_after_commit(app: Flask, client: FlaskClient, tasks:
     response = post(client, "/organiser/matches/recompute", {"next": "/organiser/matches"})
     assert response.headers["Location"] == "/organiser/matches"
     assert tasks["recompute_suggestions"].calls == [(data.event_id,)]
+    assert tasks["recompute_suggestions"].committed == [True]
     with app.app_context():
         from matchmaker.models import Event
 

@@ -7,21 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, Job, MatchSuggestion
+from matchmaker.models import Event, Job
 from matchmaker.services import jobs, scheduling
-from tests.web.conftest import Tasks
-from tests.web.test_organiser import audit_actions, login_organiser, post, seed
-
-
-def draft(app: Flask, event_id: int) -> list[int]:
-    """Approve every suggestion and draft the schedule through the service."""
-    with app.app_context():
-        for suggestion in db.session.execute(db.select(MatchSuggestion)).scalars():
-            suggestion.status = "approved"
-        event = db.session.get_one(Event, event_id)
-        scheduling.draft_schedule(event)
-        db.session.commit()
-        return [m.id for m in scheduling.list_meetings(event)]
+from tests.web.organiser_world import audit_actions, draft, login_organiser, post, seed
+from tests.web.task_recorder import Tasks
 
 
 def test_start_creates_a_job_and_enqueues_after_commit(
@@ -37,6 +26,7 @@ def test_start_creates_a_job_and_enqueues_after_commit(
         assert (job.kind, job.state, job.event_id) == ("schedule", "queued", data.event_id)
     assert response.headers["Location"] == f"/organiser/jobs/{job.id}"
     assert tasks["schedule_event"].calls == [(job.id, data.event_id, True, 2)]
+    assert tasks["schedule_event"].committed == [True]  # a worker would find the job
     assert "schedule.started" in audit_actions(app)
     post(client, "/organiser/schedule/start", {}, "/organiser/schedule")
     assert tasks["schedule_event"].calls[-1][2:] == (False, 0)
@@ -119,6 +109,7 @@ def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tas
         assert job.kind == "publish"
     assert response.headers["Location"] == f"/organiser/jobs/{job.id}"
     assert tasks["publish_event"].calls == [(job.id, data.event_id)]
+    assert tasks["publish_event"].committed == [True]
 
 
 def test_cancel_and_move_enqueue_the_task(app: Flask, client: FlaskClient, tasks: Tasks) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from matchmaker.extensions import db
 from matchmaker.models import Event
 from tests.web.helpers import csrf_token
-from tests.web.test_organiser import SETTINGS, login_organiser, seed
+from tests.web.organiser_world import SETTINGS, login_organiser, seed
 
 EXAMPLES = settings(
     max_examples=40,

@@ -15,7 +15,7 @@ from matchmaker.domain.import_errors import MESSAGES as ENGLISH
 from matchmaker.domain.import_errors import RowError
 from matchmaker.organiser.import_errors import MESSAGES, describe
 from tests.web.helpers import csrf_token
-from tests.web.test_organiser import HEADER, login_organiser, seed
+from tests.web.organiser_world import HEADER, login_organiser, seed
 
 BAD = HEADER + (
     "g-100,government,Ana Pérez,Ayuntamiento,municipality,Directora,ana@example.org,MX,Cholula,es,smart-parking,Movilidad\n"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Participant
 from tests.web.helpers import csrf_token
-from tests.web.test_participant import login_as, make_people, queued  # noqa: F401  (fixture)
+from tests.web.participant_world import login_as, make_people
+from tests.web.task_recorder import Tasks
+
+#: No broker in these tests: every task the views send is recorded instead.
+pytestmark = pytest.mark.usefixtures("tasks")
 
 
 def test_profile_form_shows_current_values(app: Flask, client: FlaskClient) -> None:
@@ -28,7 +33,7 @@ def test_profile_form_shows_current_values(app: Flask, client: FlaskClient) -> N
 def test_saving_the_profile_stores_it_and_asks_for_suggestions(
     app: Flask,
     client: FlaskClient,
-    queued: list[int],  # noqa: F811
+    tasks: Tasks,
 ) -> None:
     people = make_people(app)
     login_as(app, client, people.partner)
@@ -50,7 +55,8 @@ def test_saving_the_profile_stores_it_and_asks_for_suggestions(
         assert partner.unavailable == [0, 13]
         assert partner.max_meetings == 5
         assert db.session.get_one(Event, people.event).suggestions_requested_at is not None
-    assert queued == [people.event]
+    assert tasks["recompute_suggestions"].calls == [(people.event,)]
+    assert tasks["recompute_suggestions"].committed == [True]  # sent once the edit was saved
     assert "Perfil guardado" in client.get("/me/profile").get_data(as_text=True)
 
 
@@ -78,7 +84,7 @@ def test_blank_cap_means_the_event_default(app: Flask, client: FlaskClient) -> N
 def test_errors_are_shown_next_to_their_fields(
     app: Flask,
     client: FlaskClient,
-    queued: list[int],  # noqa: F811
+    tasks: Tasks,
 ) -> None:
     people = make_people(app)
     login_as(app, client, people.official)
@@ -101,4 +107,25 @@ def test_errors_are_shown_next_to_their_fields(
             "urban-mobility",
             "public-services",
         ]
-    assert queued == []
+    assert tasks.sent == []
+
+
+def test_a_language_from_the_import_is_offered_and_kept(app: Flask, client: FlaskClient) -> None:
+    people = make_people(app)
+    with app.app_context():
+        db.session.get_one(Participant, people.official).languages = ["es", "fr"]
+        db.session.commit()
+    login_as(app, client, people.official)
+    page = client.get("/me/profile").get_data(as_text=True)
+    assert 'checked id="languages-3" name="languages" type="checkbox" value="fr"' in page
+    assert "Francés" in page  # CLDR's name, in the reader's language
+    data = {
+        "csrf_token": csrf_token(client, "/me/profile"),
+        "themes": ["urban-mobility"],
+        "description": "Tráfico.",
+        "languages": ["es", "fr"],
+        "present": ["1"],
+    }
+    assert client.post("/me/profile", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get_one(Participant, people.official).languages == ["es", "fr"]

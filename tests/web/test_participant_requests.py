@@ -11,15 +11,11 @@ from flask.testing import FlaskClient
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, MeetingRequest
 from matchmaker.orm import utcnow
-from tests.web.conftest import Tasks
-from tests.web.test_participant import (  # noqa: F401  (queued is a fixture)
-    People,
-    add_request,
-    login_as,
-    make_people,
-    post,
-    queued,
-)
+from tests.web.participant_world import People, add_request, login_as, make_people, post
+from tests.web.task_recorder import Tasks
+
+#: No broker in these tests: every task the views send is recorded instead.
+pytestmark = pytest.mark.usefixtures("tasks")
 
 REASONS = [
     {
@@ -121,7 +117,7 @@ def test_request_then_accept(
     app: Flask,
     client: FlaskClient,
     people: People,
-    queued: list[int],  # noqa: F811
+    tasks: Tasks,
 ) -> None:
     login_as(app, client, people.official)
     form_page = f"/me/requests/new/{people.partner}"
@@ -150,7 +146,9 @@ def test_request_then_accept(
         assert db.session.get_one(MeetingRequest, request_id).status == "accepted"
         assert db.session.get_one(Event, people.event).suggestions_requested_at is not None
     assert "Aceptada" in client.get("/me/requests").get_data(as_text=True)
-    assert queued == [people.event, people.event]  # after the request and after the answer
+    # After the request and after the answer, each once its change was committed.
+    assert tasks["recompute_suggestions"].calls == [(people.event,), (people.event,)]
+    assert tasks["recompute_suggestions"].committed == [True, True]
 
 
 def test_proposal_then_decline(app: Flask, client: FlaskClient, people: People) -> None:
@@ -185,7 +183,10 @@ def test_overdue_requests_expire(app: Flask, client: FlaskClient, people: People
     login_as(app, client, people.partner)
     assert post(client, f"/me/requests/{request_id}/accept").status_code == 302
     with app.app_context():
-        assert db.session.get_one(MeetingRequest, request_id).status == "expired"
+        from matchmaker.services.requests import effective_status
+
+        request = db.session.get_one(MeetingRequest, request_id)
+        assert request.answered_at is None and effective_status(request) == "expired"
     page = client.get("/me/requests").get_data(as_text=True)
     assert "Caducada" in page and f"/me/requests/{request_id}/accept" not in page
     # The pair may ask again.
@@ -262,6 +263,7 @@ def test_with_mail_configured_the_other_side_is_told(
     login_as(app, client, people.partner)
     assert post(client, f"/me/requests/{request_id}/accept").status_code == 302
     assert notices == [("http://localhost/",)]
+    assert tasks["send_request_notices"].committed == [True]  # the answer was saved first
 
 
 @pytest.mark.parametrize("language", ["es", "en", "pt"])

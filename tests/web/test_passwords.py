@@ -63,8 +63,7 @@ def invited(app: Flask) -> Invited:
         person = create_participant(
             event, "government", name=NAME, email=EMAIL, organisation="Ayuntamiento de Puebla"
         )
-        [user] = invitations.create_participant_accounts(event, [person.id]).created
-        invitations.invite([user])
+        [user] = invitations.invite_participants(event, invitations.SELECTED, [person.id]).created
         db.session.commit()
         return Invited(f"/invite/{invitations.invitation_token(user, app.config['SECRET_KEY'])}")
 

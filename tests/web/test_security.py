@@ -18,9 +18,9 @@ from matchmaker.http_security import HEADERS
 from matchmaker.models import Event, User
 from matchmaker.urls import is_same_site_path
 from tests.conftest import make_app
-from tests.web.conftest import Tasks
 from tests.web.helpers import CSRF, csrf_token, login
-from tests.web.test_organiser import ORGANISER, PASSWORD, login_organiser, post, seed
+from tests.web.organiser_world import ORGANISER, PASSWORD, login_organiser, post, seed
+from tests.web.task_recorder import Tasks
 
 OFFICIAL = "official@example.org"
 EVIL = "evil.example"
@@ -383,7 +383,7 @@ def test_a_renamed_demo_is_still_the_demo(app: Flask, invoke) -> None:  # type: 
 
 
 def test_serve_takes_its_public_address_from_where_it_listens() -> None:
-    from matchmaker.cli_run import listening_address
+    from matchmaker.cli.run import listening_address
 
     assert listening_address("127.0.0.1", 5077) == "http://127.0.0.1:5077/"
     assert listening_address("::1", 80) == "http://[::1]:80/"

@@ -12,6 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Meeting
 from matchmaker.services import jobs, scheduling
 from tests.factories import approve, create_event, create_participant
+from tests.workers.booking import assert_no_double_booking, live_meetings
 from tests.workers.conftest import queue_drained, wait_until
 from workers.tasks import book_approved_pair, publish_event, schedule_event
 
@@ -31,24 +32,6 @@ def make_event(app: Flask) -> tuple[int, list[tuple[int, int]]]:
                 pairs.append((g.id, p.id))
         db.session.commit()
         return event.id, pairs
-
-
-def live_meetings(app: Flask) -> list[Meeting]:
-    with app.app_context():
-        query = db.select(Meeting).where(Meeting.status != "cancelled")
-        return list(db.session.execute(query).scalars())
-
-
-def assert_no_double_booking(meetings: list[Meeting], num_tables: int) -> None:
-    for key in (
-        lambda m: (m.government_id, m.partner_id),
-        lambda m: (m.government_id, m.slot_index),
-        lambda m: (m.partner_id, m.slot_index),
-        lambda m: (m.slot_index, m.table_number),
-    ):
-        keys = [key(m) for m in meetings]
-        assert len(keys) == len(set(keys))
-    assert all(0 <= m.table_number < num_tables for m in meetings)
 
 
 def settle(app: Flask, broker_url: str, queue: str, expected: int, timeout: float) -> list[Meeting]:

@@ -27,6 +27,7 @@ from matchmaker.models import Meeting
 from matchmaker.services import jobs
 from tests.conftest import clear_database, make_app
 from tests.factories import approve, create_event, create_participant
+from tests.workers.booking import assert_no_double_booking, live_meetings
 from tests.workers.conftest import (
     RedisServer,
     Worker,
@@ -35,7 +36,6 @@ from tests.workers.conftest import (
     wait_until,
     worker_env,
 )
-from tests.workers.test_booking import assert_no_double_booking, live_meetings
 from workers.tasks import book_approved_pair, schedule_event
 
 pytestmark = pytest.mark.slow

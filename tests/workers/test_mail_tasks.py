@@ -28,8 +28,7 @@ def test_the_worker_mails_each_invitation_once_with_a_working_link(
     with worker_app.app_context():
         event = create_event()
         people = [create_participant(event, kind) for kind in ("government", "partner", "partner")]
-        created = invitations.create_participant_accounts(event, [p.id for p in people])
-        invitations.invite(created.created)
+        invitations.invite_participants(event, invitations.MISSING)
         db.session.commit()
         addresses = {p.email for p in people}
     send_account_invitations.delay(BASE_URL)

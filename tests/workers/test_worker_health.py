@@ -21,7 +21,7 @@ from matchmaker.models import Event, Job, WorkerHeartbeat
 from matchmaker.orm import as_utc, utcnow
 from matchmaker.services import jobs, worker_health
 from tests.conftest import clear_database, make_app
-from tests.web.test_organiser import login_organiser, post, seed
+from tests.web.organiser_world import login_organiser, post, seed
 from tests.workers.conftest import Worker, free_port, wait_until
 
 NO_WORKER = "Ningún trabajador está activo"
@@ -235,7 +235,7 @@ def test_pages_that_queue_work_warn_when_no_worker_is_alive(
 def test_the_command_line_says_at_once_when_no_worker_will_take_its_job(
     app_ctx: Flask, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from matchmaker.cli_scheduling import _follow
+    from matchmaker.cli.scheduling import _follow
 
     job_id = jobs.create_job("schedule", None).id
     db.session.commit()

@@ -5,6 +5,7 @@ profiles, hands them to :func:`embed_profiles` with its cache, then to the ranki
 """
 
 from matchmaker.domain.matching.ranking import (
+    rank_both_ways,
     rank_for_official,
     rank_for_partner,
     rank_officials,
@@ -61,6 +62,7 @@ __all__ = [
     "embed_profiles",
     "explain_pair",
     "normalise_text",
+    "rank_both_ways",
     "rank_for_official",
     "rank_for_partner",
     "rank_officials",

@@ -11,6 +11,7 @@ from typing import TextIO
 import numpy as np
 
 from matchmaker.domain.matching.scoring import MatchIndex
+from matchmaker.domain.matching.vectors import ProfileVectors
 from matchmaker.domain.spreadsheet import neutralise_row
 
 #: Quoted sentences are cut to this many characters: enough to recognise the need.
@@ -83,32 +84,83 @@ def _interest_reason(level: int) -> Reason | None:
     return None
 
 
-def explain_pair(
-    index: MatchIndex, row: int, col: int
-) -> tuple[tuple[Reason, ...], dict[str, float]]:
+Explanation = tuple[tuple[Reason, ...], dict[str, float]]
+#: Pairs explained per matrix product in :func:`explain_pairs` (bounds its working memory).
+PAIR_CHUNK = 4096
+
+
+def explain_pair(index: MatchIndex, row: int, col: int) -> Explanation:
     """Reasons and components of one pair (official ``row``, partner ``col`` of ``index``)."""
+    return explain_pairs(index, np.array([row]), np.array([col]))[0]
+
+
+def explain_pairs(index: MatchIndex, rows: np.ndarray, cols: np.ndarray) -> list[Explanation]:
+    """Reasons and components of the pairs (official ``rows[n]``, partner ``cols[n]``).
+
+    The vector work is done for many pairs at once: a ranking explains tens of thousands.
+    """
     gov, par = index.governments, index.partners
-    g_profile, p_profile = gov.profiles[row], par.profiles[col]
-    sims = gov.vectors.sentences_of(row) @ par.vectors.sentences_of(col).T
-    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-    shared = [t for t in index.theme_columns if t in g_profile.themes and t in p_profile.themes]
-    level = _interest_level(index, g_profile.id, p_profile.id)
-    reasons = (
-        _theme_reason(shared),
-        _similar_reason(
-            gov.vectors.texts_of(row)[i], par.vectors.texts_of(col)[j], float(sims[i, j])
-        ),
-        _language_reason(g_profile.languages, p_profile.languages),
-        _interest_reason(level),
-    )
-    components = {
-        "semantic": float(gov.vectors.whole[row] @ par.vectors.whole[col]),
-        "sentence": float(sims[i, j]),
-        "themes": len(shared) / max(len(set(g_profile.themes)), 1),
-        "common_language": float(bool(set(g_profile.languages) & set(p_profile.languages))),
-        "interest": float(level),
-    }
-    return tuple(r for r in reasons if r is not None), components
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    semantic = _whole_similarities(gov.vectors.whole, rows, par.vectors.whole, cols)
+    g_sentence, p_sentence, similarity = _best_sentence_pairs(gov.vectors, rows, par.vectors, cols)
+    g_texts, p_texts = gov.vectors.sentence_texts, par.vectors.sentence_texts
+    explained = []
+    for n, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        g_profile, p_profile = gov.profiles[row], par.profiles[col]
+        shared = [t for t in index.theme_columns if t in g_profile.themes and t in p_profile.themes]
+        level = _interest_level(index, g_profile.id, p_profile.id)
+        sentence = float(similarity[n])
+        reasons = (
+            _theme_reason(shared),
+            _similar_reason(g_texts[g_sentence[n]], p_texts[p_sentence[n]], sentence),
+            _language_reason(g_profile.languages, p_profile.languages),
+            _interest_reason(level),
+        )
+        components = {
+            "semantic": float(semantic[n]),
+            "sentence": sentence,
+            "themes": len(shared) / max(len(set(g_profile.themes)), 1),
+            "common_language": float(bool(set(g_profile.languages) & set(p_profile.languages))),
+            "interest": float(level),
+        }
+        explained.append((tuple(r for r in reasons if r is not None), components))
+    return explained
+
+
+def _whole_similarities(
+    gov: np.ndarray, rows: np.ndarray, par: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """Cosine of each pair's whole-text vectors (equal to the score block's to float rounding)."""
+    return np.einsum("nd,nd->n", gov[rows], par[cols])
+
+
+def _best_sentence_pairs(
+    gov: ProfileVectors, rows: np.ndarray, par: ProfileVectors, cols: np.ndarray
+) -> tuple[list[int], list[int], np.ndarray]:
+    """For each pair, its most similar sentence pair (rows of each side's ``sentences``, first in
+    row-major order on ties) and their cosine.
+
+    Pairs are grouped by their numbers of sentences, so each group is one stacked product.
+    """
+    g_counts, p_counts = np.diff(gov.offsets)[rows], np.diff(par.offsets)[cols]
+    g_best = np.zeros(len(rows), dtype=np.int64)
+    p_best = np.zeros(len(rows), dtype=np.int64)
+    value = np.zeros(len(rows), dtype=np.float32)
+    for g_count, p_count in np.unique(np.stack([g_counts, p_counts], axis=1), axis=0).tolist():
+        members = np.flatnonzero((g_counts == g_count) & (p_counts == p_count))
+        for start in range(0, len(members), PAIR_CHUNK):
+            chunk = members[start : start + PAIR_CHUNK]
+            g_rows = gov.offsets[rows[chunk]][:, None] + np.arange(g_count)
+            p_rows = par.offsets[cols[chunk]][:, None] + np.arange(p_count)
+            sims = gov.sentences[g_rows] @ par.sentences[p_rows].transpose(0, 2, 1)
+            flat = sims.reshape(len(chunk), -1)
+            best = flat.argmax(axis=1)
+            i, j = np.divmod(best, p_count)
+            picked = np.arange(len(chunk))
+            g_best[chunk] = g_rows[picked, i]
+            p_best[chunk] = p_rows[picked, j]
+            value[chunk] = flat[picked, best]
+    return g_best.tolist(), p_best.tolist(), value
 
 
 def _interest_level(index: MatchIndex, government_id: str, partner_id: str) -> int:

@@ -2,17 +2,19 @@
 
 Every official-partner pair gets a logit (then a score ``100 * sigmoid(logit)``) from a handful of
 components, computed for a block of officials against all partners at once (matrix products and
-``np.maximum.reduceat``), never pair by pair in Python.
+in-place maxima, see :mod:`~matchmaker.domain.matching.sentences`), never pair by pair in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 
+from matchmaker.domain.matching.sentences import SentenceSlots, best_over_slots, sentence_slots
 from matchmaker.domain.matching.vectors import Centring, Profile, ProfileVectors, fit_centring
 from matchmaker.domain.vocabulary import THEMES
 
@@ -86,6 +88,14 @@ class Side:
 
     def __len__(self) -> int:
         return len(self.profiles)
+
+    @cached_property
+    def slots(self) -> SentenceSlots:
+        """All the side's sentences laid out for :func:`best_over_slots`, made on first use.
+
+        Derived from ``vectors``: a copy made with ``dataclasses.replace`` lays them out anew.
+        """
+        return sentence_slots(self.vectors.sentences, self.vectors.offsets)
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,13 @@ def _sentences(vectors: ProfileVectors, rows: np.ndarray) -> tuple[np.ndarray, n
     return matrix, np.concatenate([[0], np.cumsum(counts)])
 
 
+def _slots(side: Side, members: np.ndarray) -> SentenceSlots:
+    """Slots of the side's profiles ``members`` (ascending); all of them are laid out once."""
+    if np.array_equal(members, np.arange(len(side))):
+        return side.slots
+    return sentence_slots(*_sentences(side.vectors, members))
+
+
 def best_sentence_similarity(
     gov_sentences: np.ndarray,
     gov_offsets: np.ndarray,
@@ -214,11 +231,8 @@ def best_sentence_similarity(
     par_offsets: np.ndarray,
 ) -> np.ndarray:
     """For every (official, partner), the highest cosine between one sentence of each."""
-    sims = gov_sentences @ par_sentences.T
-    # Rows first: reducing whole contiguous rows is several times faster than strided columns,
-    # and it leaves the column reduction a third as much to do.
-    per_official = np.maximum.reduceat(sims, gov_offsets[:-1], axis=0)
-    return np.maximum.reduceat(per_official, par_offsets[:-1], axis=1)
+    gov = sentence_slots(gov_sentences, gov_offsets)
+    return best_over_slots(gov, sentence_slots(par_sentences, par_offsets))
 
 
 @dataclass(frozen=True)
@@ -268,9 +282,7 @@ def score_block(index: MatchIndex, rows: np.ndarray, cols: np.ndarray | None = N
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.arange(len(par)) if cols is None else np.asarray(cols, dtype=np.int64)
     whole = gov.vectors.whole[rows] @ par.vectors.whole[cols].T
-    sentence = best_sentence_similarity(
-        *_sentences(gov.vectors, rows), *_sentences(par.vectors, cols)
-    )
+    sentence = best_over_slots(_slots(gov, rows), _slots(par, cols))
     g_themes = gov.themes[rows]
     themes = (g_themes @ par.themes[cols].T) / np.maximum(g_themes.sum(axis=1, keepdims=True), 1)
     common = (gov.spoken[rows] @ par.spoken[cols].T) > 0

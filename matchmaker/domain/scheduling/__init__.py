@@ -14,7 +14,7 @@ from .model import (
     SchedulingProblem,
 )
 from .report import format_report
-from .solver import book_one, solve, upper_bound
+from .solver import book_one, solve, tighter_upper_bound, upper_bound
 
 __all__ = [
     "ApprovedPair",
@@ -27,6 +27,7 @@ __all__ = [
     "format_report",
     "load_instance",
     "solve",
+    "tighter_upper_bound",
     "upper_bound",
     "write_schedule_csv",
 ]

@@ -18,6 +18,31 @@ MAX_VARIABLES = 4000  # beyond this, solve time grows unpredictably; the search 
 NODE_LIMIT = 2000  # a deterministic cap (unlike a time limit) on pathological small cases
 
 
+class _Rows:
+    """The MIP's constraint rows, each "at most ``limit``", built as columns name them: a
+    person in one slot (once), a person's meetings (their cap), a slot's tables, a pair
+    (once). Rows are found by what they constrain, so each exists once."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[object, ...], int] = {}
+        self.limits: list[float] = []
+        self.row_of_entry: list[int] = []
+        self.column_of_entry: list[int] = []
+
+    def add(self, column: int, constrains: tuple[object, ...], limit: int) -> None:
+        if constrains not in self.index:
+            self.index[constrains] = len(self.limits)
+            self.limits.append(max(limit, 0))
+        self.row_of_entry.append(self.index[constrains])
+        self.column_of_entry.append(column)
+
+    def constraint(self, columns: int) -> LinearConstraint:
+        entries = (self.row_of_entry, self.column_of_entry)
+        matrix = csr_array((np.ones(len(self.row_of_entry)), entries),
+                           shape=(len(self.limits), columns))  # fmt: skip
+        return LinearConstraint(matrix, -np.inf, np.array(self.limits))
+
+
 def improve_exactly(board: Board, edges: list[int]) -> bool:
     """Replace the placement of ``edges`` by a better one from the MIP, if there is one.
 
@@ -25,52 +50,57 @@ def improve_exactly(board: Board, edges: list[int]) -> bool:
     """
     if sum(board.emask[e].bit_count() for e in edges) > 2 * MAX_VARIABLES:
         return False  # clearly too big: skip building the model at all
-    fixed_busy = [sum(1 << s for s, f in enumerate(row) if f == FIXED) for row in board.occ]
-    columns = [
-        (e, s)
-        for e in edges
-        for s in bits(board.emask[e] & ~(fixed_busy[board.eg[e]] | fixed_busy[board.ep[e]]))
-    ]
+    columns = _columns(board, edges)
     if not columns or len(columns) > MAX_VARIABLES:
         return False
-    rows: dict[tuple[int, ...], int] = {}
-    upper: list[float] = []
-    entries_r: list[int] = []
-    entries_c: list[int] = []
-    fixed_load = [board.load[s] - len(board.in_slot[s]) for s in range(board.num_slots)]
-    fixed_count = [c - sum(1 for f in board.occ[i] if f >= 0) for i, c in enumerate(board.count)]
-    for col, (e, s) in enumerate(columns):
-        g, p = board.eg[e], board.ep[e]
-        for key, limit in (
-            ((0, g, s), 1),
-            ((0, p, s), 1),
-            ((1, g), board.cap[g] - fixed_count[g]),
-            ((1, p), board.cap[p] - fixed_count[p]),
-            ((2, s), board.num_tables - fixed_load[s]),
-            ((3, e), 1),
-        ):
-            if key not in rows:
-                rows[key] = len(upper)
-                upper.append(max(limit, 0))
-            entries_r.append(rows[key])
-            entries_c.append(col)
-    matrix = csr_array(
-        (np.ones(len(entries_r)), (entries_r, entries_c)), shape=(len(upper), len(columns))
-    )
-    cost = -np.array([board.value[e] for e, _ in columns], dtype=float)
+    chosen = _solve(board, columns)
+    if chosen is None or sum(board.value[e] for e, _ in chosen) <= board.placed_value():
+        return False
+    return _replace(board, edges, chosen)
+
+
+def _columns(board: Board, edges: list[int]) -> list[tuple[int, int]]:
+    """The MIP's variables: (pair, slot) for every slot where neither side has a fixed
+    booking."""
+    fixed_busy = [sum(1 << s for s, f in enumerate(row) if f == FIXED) for row in board.occ]
+    return [
+        (edge, slot)
+        for edge in edges
+        for slot in bits(
+            board.emask[edge] & ~(fixed_busy[board.eg[edge]] | fixed_busy[board.ep[edge]])
+        )
+    ]
+
+
+def _solve(board: Board, columns: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+    """The (pair, slot) columns of the best placement HiGHS finds, or None."""
+    # What fixed bookings already take: tables per slot, meetings per person.
+    fixed_tables = [board.load[s] - len(board.in_slot[s]) for s in range(board.num_slots)]
+    fixed_meetings = [
+        count - sum(1 for f in board.occ[person] if f >= 0)
+        for person, count in enumerate(board.count)
+    ]
+    rows = _Rows()
+    for column, (edge, slot) in enumerate(columns):
+        government, partner = board.eg[edge], board.ep[edge]
+        rows.add(column, ("person in slot", government, slot), 1)
+        rows.add(column, ("person in slot", partner, slot), 1)
+        rows.add(
+            column, ("meetings of", government), board.cap[government] - fixed_meetings[government]
+        )
+        rows.add(column, ("meetings of", partner), board.cap[partner] - fixed_meetings[partner])
+        rows.add(column, ("tables in slot", slot), board.num_tables - fixed_tables[slot])
+        rows.add(column, ("pair", edge), 1)
     result = milp(
-        cost,
+        -np.array([board.value[e] for e, _ in columns], dtype=float),  # milp minimises
         integrality=np.ones(len(columns)),
         bounds=Bounds(0, 1),
-        constraints=LinearConstraint(matrix, -np.inf, np.array(upper)),
+        constraints=rows.constraint(len(columns)),
         options={"node_limit": NODE_LIMIT, "mip_rel_gap": 0.0},
     )
     if result.x is None:
-        return False
-    chosen = [columns[k] for k in np.flatnonzero(result.x > 0.5).tolist()]
-    if sum(board.value[e] for e, _ in chosen) <= board.placed_value():
-        return False
-    return _replace(board, edges, chosen)
+        return None
+    return [columns[k] for k in np.flatnonzero(result.x > 0.5).tolist()]
 
 
 def _replace(board: Board, edges: list[int], chosen: list[tuple[int, int]]) -> bool:

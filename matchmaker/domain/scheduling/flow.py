@@ -32,6 +32,7 @@ class FlowInput:
     value: list[int]
     guaranteed: list[int] | None = None
     bonus: int = 0
+    edges: list[int] | None = None  # the caller's ids of the edges, aligned with eg and ep
 
 
 def max_weight_b_matching(data: FlowInput) -> list[int]:

@@ -64,6 +64,9 @@ class ScheduleReport:
     unserved_officials: list[tuple[str, str]]
     unscheduled_pairs: list[tuple[ApprovedPair, str]]
     seconds: float
+    # at most ``upper_bound``: the b-matching with per-day limits (see bound.py); equal to it
+    # when the schedule reaches upper_bound or the time limit left no room to compute it
+    tighter_bound: float | None = None
 
 
 @dataclass

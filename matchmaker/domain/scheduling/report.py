@@ -34,7 +34,9 @@ def assign_tables(compiled: Compiled) -> list[Booking]:
     return sorted(bookings, key=lambda b: (b.slot, b.table, b.government_id, b.partner_id))
 
 
-def build_report(compiled: Compiled, bound: float, seconds: float) -> ScheduleReport:
+def build_report(
+    compiled: Compiled, bound: float, seconds: float, tighter_bound: float | None = None
+) -> ScheduleReport:
     """Totals (fixed bookings included), histograms and the reasons behind what is missing."""
     board = compiled.board
     placed = [e for e, s in enumerate(board.slot) if s != FREE]
@@ -55,6 +57,7 @@ def build_report(compiled: Compiled, bound: float, seconds: float) -> ScheduleRe
         unserved_officials=_unserved(compiled),
         unscheduled_pairs=unscheduled,
         seconds=seconds,
+        tighter_bound=None if tighter_bound is None else float(tighter_bound),
     )
 
 
@@ -117,6 +120,7 @@ def format_report(report: ScheduleReport) -> str:
         f"total weight : {report.total_weight:g}",
         f"meetings     : {report.meetings}",
         f"upper bound  : {report.upper_bound:g} (weight is {pct:.2f}% of bound)",
+        *_tighter_line(report),
         f"time         : {report.seconds:.2f} s",
         f"officials by number of meetings : {_histogram(report.meetings_per_official)}",
         f"partners by number of meetings  : {_histogram(report.meetings_per_partner)}",
@@ -131,6 +135,15 @@ def format_report(report: ScheduleReport) -> str:
         if len(report.unserved_officials) > len(shown):
             lines.append(f"  ... and {len(report.unserved_officials) - len(shown)} more")
     return "\n".join(lines)
+
+
+def _tighter_line(report: ScheduleReport) -> list[str]:
+    """The tighter bound's line, only when it is below the b-matching bound."""
+    tighter = report.tighter_bound
+    if tighter is None or tighter >= report.upper_bound or tighter <= 0:
+        return []
+    pct = 100.0 * report.total_weight / tighter
+    return [f"tighter bound: {tighter:g} (weight is {pct:.2f}% of it)"]
 
 
 def _histogram(counts: dict[int, int]) -> str:

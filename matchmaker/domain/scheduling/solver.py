@@ -7,16 +7,28 @@ import time
 from matchmaker.domain.progress import Progress, no_progress
 
 from .board import FREE, Board, bits
+from .bound import grouped_flow_edges
 from .compile import Compiled, compile_problem
 from .exact import improve_exactly
 from .flow import FlowInput, max_weight_b_matching
 from .model import ApprovedPair, Booking, ScheduleResult, SchedulingProblem
 from .moves import try_insert
 from .report import assign_tables, build_report
-from .search import eject_insert, improve
+from .search import ChangeLog, eject_insert, improve
 
 # improvement rounds stop earlier once a round gains nothing; this only caps pathological cases
 MAX_ROUNDS = 8
+# slots an ejection tries: few in the first round, which tries every unplaced pair, and all
+# in the later ones, which only retry the few pairs whose surroundings changed
+FIRST_ROUND_SLOTS = 4
+LATER_ROUND_SLOTS = 24
+PROGRESS_EVERY = 1.0  # seconds between progress reports within one improvement round
+# with a time limit, the search stops early enough to leave time for the last steps: table
+# numbers and the report take up to FINISH_COST times as long as compiling the problem did,
+# the grouped bound up to GROUPED_FLOW_COST times the b-matching (measured on xl and xxl:
+# 1.3-1.5x and 3.7-4x; the margin absorbs a busy machine, where 2x still overshot by 0.9 s)
+FINISH_COST = 3.0
+GROUPED_FLOW_COST = 5.0
 
 
 def solve(
@@ -30,24 +42,30 @@ def solve(
     First a max-weight b-matching (a min-cost flow) chooses which pairs meet, then they get
     slots, the most constrained first, with Kempe-chain swaps when no common slot is free;
     finally each unplaced pair, best first, is swapped in for the meetings that block it when
-    that raises the total. The result depends only on the input: ``time_limit`` (seconds) is a
-    safety cap that cuts the improvement rounds short, never a tuning knob. ``progress`` gets
-    the fraction done and the step (see ``matchmaker.domain.progress``).
+    that raises the total. When the schedule falls short of the b-matching bound, a grouped
+    flow (see ``bound.py``) gives the report a tighter bound. Without ``time_limit`` the result
+    depends only on the input; with it (seconds) the improvement stops at the limit and the
+    best schedule so far is returned. ``progress`` gets the fraction done and the step (see
+    ``matchmaker.domain.progress``).
     """
     started = time.perf_counter()
-    deadline = None if time_limit is None else started + time_limit
     report_progress = progress or no_progress
     report_progress(0.0, "reading")
     compiled = compile_problem(problem)
     board = compiled.board
     floors = _floors(compiled)
+    deadline = _search_deadline(started, time_limit)
 
     report_progress(0.1, "choosing_pairs")
-    bound_edges = _choose_pairs(compiled, None)
-    chosen = _choose_pairs(compiled, floors) if floors else bound_edges
-    bound = compiled.fixed_weight + sum(compiled.pairs[e].weight for e in bound_edges)
+    flow_started = time.perf_counter()
+    relaxation = _relaxation(compiled, None)
+    bound_edges = _max_b_matching(compiled, relaxation)
+    flow_seconds = time.perf_counter() - flow_started
+    chosen = _max_b_matching(compiled, _relaxation(compiled, floors)) if floors else bound_edges
+    bound = compiled.fixed_weight + _weight(compiled, bound_edges)
 
     report_progress(0.2, "placing")
+    free_before = [a & ~b for a, b in zip(board.avail, board.busy, strict=True)]
     # the pairs with the fewest common slots first: they have the least room to manoeuvre
     for e in sorted(chosen, key=lambda e: (board.emask[e].bit_count(), -board.value[e], e)):
         try_insert(board, e)
@@ -56,13 +74,15 @@ def solve(
         _serve_floors(compiled, floors)
 
     # reaching the relaxation's value proves optimality: nothing left to improve
-    best_possible = sum(board.value[e] for e in bound_edges)
-    if floors or board.placed_value() < best_possible:
+    tighter = bound
+    if floors or board.placed_value() < sum(board.value[e] for e in bound_edges):
+        if not _past(deadline, GROUPED_FLOW_COST * flow_seconds):
+            tighter = _tighter_bound(compiled, relaxation, free_before, bound)
         _improve(compiled, floors, deadline, report_progress)
 
     report_progress(0.95, "reporting")
     bookings = assign_tables(compiled)
-    report = build_report(compiled, bound, time.perf_counter() - started)
+    report = build_report(compiled, bound, time.perf_counter() - started, tighter)
     report_progress(1.0, "done")
     return ScheduleResult(bookings, report)
 
@@ -70,24 +90,82 @@ def solve(
 def _improve(
     compiled: Compiled, floors: list[int] | None, deadline: float | None, progress: Progress
 ) -> None:
-    """Ejection rounds until one gains nothing, then the exact MIP when the event is small."""
+    """Ejection rounds until one gains nothing, then the exact MIP when the event is small.
+
+    The first round tries every unplaced pair; later rounds only the pairs with a participant
+    whose timetable the round before changed (the others would fail as they failed before).
+    """
     board = compiled.board
-    candidates = sorted(
+    everything = sorted(
         (e for e in range(len(board.eg)) if e not in compiled.reasons),
         key=lambda e: (-board.value[e], e),
     )
-    for round_no in range(MAX_ROUNDS):
-        progress(0.3 + 0.6 * round_no / MAX_ROUNDS, "improving", round=round_no + 1)
-        if _past(deadline) or not improve(board, candidates, floors, deadline):
+    log = ChangeLog(len(board.cap), len(board.eg))
+    candidates = everything
+    for round_no in range(1, MAX_ROUNDS + 1):
+        progress(_round_fraction(round_no, 0.0), "improving", round=round_no)
+        reporter = _RoundProgress(progress, round_no)
+        tried = FIRST_ROUND_SLOTS if round_no == 1 else LATER_ROUND_SLOTS
+        gained = improve(board, candidates, floors, deadline, log, reporter, tried)
+        if not gained or _past(deadline):
             break
+        candidates = [
+            e for e in candidates if board.slot[e] == FREE and log.worth_retrying(board, e)
+        ]
     # the MIP knows nothing of fairness floors, so it only runs without them
     if floors is None and not _past(deadline):
         progress(0.9, "exact")
-        improve_exactly(board, candidates)
+        improve_exactly(board, everything)
 
 
-def _past(deadline: float | None) -> bool:
-    return deadline is not None and time.perf_counter() > deadline
+def _round_fraction(round_no: int, done: float) -> float:
+    return 0.3 + 0.6 * (round_no - 1 + done) / MAX_ROUNDS
+
+
+class _RoundProgress:
+    """Reports an improvement round's progress at most once every ``PROGRESS_EVERY`` seconds."""
+
+    def __init__(self, progress: Progress, round_no: int) -> None:
+        self.progress, self.round_no = progress, round_no
+        self.last = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            fraction = _round_fraction(self.round_no, done / max(total, 1))
+            self.progress(fraction, "improving", round=self.round_no)
+
+
+def _search_deadline(started: float, time_limit: float | None) -> float | None:
+    """When the search must stop so that the whole run ends by ``time_limit``."""
+    if time_limit is None:
+        return None
+    compiling = time.perf_counter() - started
+    return started + time_limit - FINISH_COST * compiling
+
+
+def _past(deadline: float | None, needing: float = 0.0) -> bool:
+    """Whether ``deadline`` has passed (or would, after ``needing`` more seconds)."""
+    return deadline is not None and time.perf_counter() + needing > deadline
+
+
+def _tighter_bound(
+    compiled: Compiled, relaxation: FlowInput, free: list[int], bound: float
+) -> float:
+    """The grouped-flow bound (see ``bound.py``), never above the b-matching's ``bound``.
+
+    ``relaxation`` and ``free`` (each participant's free slots) describe the board before
+    the search placed anything.
+    """
+    chosen = grouped_flow_edges(compiled.board, compiled.num_governments, relaxation, free)
+    if chosen is None:
+        return bound
+    return min(bound, compiled.fixed_weight + _weight(compiled, chosen))
+
+
+def _weight(compiled: Compiled, edges: list[int]) -> float:
+    return sum(compiled.pairs[e].weight for e in edges)
 
 
 def upper_bound(problem: SchedulingProblem) -> float:
@@ -97,8 +175,22 @@ def upper_bound(problem: SchedulingProblem) -> float:
     not which slot each meeting takes. It ignores the fairness floor.
     """
     compiled = compile_problem(problem)
-    chosen = _choose_pairs(compiled, None)
-    return compiled.fixed_weight + sum(compiled.pairs[e].weight for e in chosen)
+    chosen = _max_b_matching(compiled, _relaxation(compiled, None))
+    return compiled.fixed_weight + _weight(compiled, chosen)
+
+
+def tighter_upper_bound(problem: SchedulingProblem) -> float:
+    """A bound at most ``upper_bound(problem)``: the b-matching with per-group limits.
+
+    The slots are split into groups where attendance changes the most (the days), and every
+    participant also keeps to the slots they attend in each group (see ``bound.py``).
+    """
+    compiled = compile_problem(problem)
+    relaxation = _relaxation(compiled, None)
+    bound = compiled.fixed_weight + _weight(compiled, _max_b_matching(compiled, relaxation))
+    board = compiled.board
+    free = [a & ~b for a, b in zip(board.avail, board.busy, strict=True)]
+    return _tighter_bound(compiled, relaxation, free, bound)
 
 
 def book_one(problem: SchedulingProblem, pair: ApprovedPair) -> Booking | None:
@@ -148,8 +240,8 @@ def _floors(compiled: Compiled) -> list[int] | None:
     return [k if i < compiled.num_governments else 0 for i in range(len(compiled.ids))]
 
 
-def _choose_pairs(compiled: Compiled, floors: list[int] | None) -> list[int]:
-    """The edges of a max-value b-matching on what is still free on the board."""
+def _relaxation(compiled: Compiled, floors: list[int] | None) -> FlowInput:
+    """The b-matching on what is still free on the board (``edges`` names its edges)."""
     board = compiled.board
     edges = [
         e
@@ -168,7 +260,7 @@ def _choose_pairs(compiled: Compiled, floors: list[int] | None) -> list[int]:
     guaranteed = None
     if floors is not None:
         guaranteed = [max(f - n, 0) for f, n in zip(floors, board.count, strict=True)]
-    data = FlowInput(
+    return FlowInput(
         caps=caps,
         num_governments=compiled.num_governments,
         total=total,
@@ -177,7 +269,13 @@ def _choose_pairs(compiled: Compiled, floors: list[int] | None) -> list[int]:
         value=[board.value[e] for e in edges],
         guaranteed=guaranteed,
         bonus=_fairness_bonus(board, total),
+        edges=edges,
     )
+
+
+def _max_b_matching(compiled: Compiled, data: FlowInput) -> list[int]:
+    """The board edges of a max-value b-matching of ``data``."""
+    edges = data.edges or []
     return [edges[k] for k in max_weight_b_matching(data)]
 
 

@@ -10,8 +10,8 @@ import click
 from flask.cli import with_appcontext
 
 from matchmaker import background
-from matchmaker.cli import cli, event_option, fail, load_event
-from matchmaker.cli_progress import describe_step
+from matchmaker.cli.base import cli, event_option, fail, load_event
+from matchmaker.cli.progress import describe_step
 from matchmaker.domain.scheduling import format_report, load_instance, solve, write_schedule_csv
 from matchmaker.extensions import db
 from matchmaker.models import Job

@@ -24,6 +24,8 @@ STEP_WORDS = {
     "scheduled": "{meetings} meetings drafted",
     "published": "{meetings} meetings published",
     "suggestions_ready": "suggestions for {officials} officials",
+    "rendering_agendas": "preparing the agendas",
+    "agendas_ready": "agendas of {participants} participants ready",
 }
 
 

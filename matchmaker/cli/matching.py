@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from matchmaker.cli import cli, event_option, load_event
-from matchmaker.cli_progress import describe_step
+from matchmaker.cli.base import cli, event_option, load_event
+from matchmaker.cli.progress import describe_step
 from matchmaker.domain.matching import write_match_csv
 from matchmaker.extensions import db
 from matchmaker.services import decisions, matching

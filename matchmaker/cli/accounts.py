@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from matchmaker.cli import cli, event_option, fail, load_event
+from matchmaker.cli.base import cli, event_option, fail, load_event
 from matchmaker.domain.spreadsheet import neutralise_row
 from matchmaker.extensions import db
 from matchmaker.models import User

@@ -1,58 +1,20 @@
-"""The `matchmaker` command: every command calls the same services as the web and the workers."""
+"""Data in and out: the schema, participants' files, accounts."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from flask_migrate.cli import db as migrate_commands
 
 from matchmaker import background
-from matchmaker.app import create_app
+from matchmaker.cli.base import cli, event_option, fail, load_event, report_unsent, safe_url
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
-from matchmaker.models import Event
 from matchmaker.services import accounts, events, matching, participants
-
-
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)  # fmt: skip
-def cli() -> None:
-    """matchmaker: B2B meetings between officials and partners at a congress."""
-
-
-# `matchmaker db revision --autogenerate -m ...` for developers writing migrations.
-cli.add_command(migrate_commands, "db")
-
-
-def main() -> None:
-    cli.main(prog_name="matchmaker")
-
-
-def fail(message: str) -> NoReturn:
-    """Bad input: a clear message on stderr and exit status 1, never a traceback."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def load_event(event_id: int | None) -> Event:
-    """The chosen event, or the only one; a clear error when there is none."""
-    try:
-        return events.get_event(event_id)
-    except events.EventNotFound as exc:
-        fail(str(exc))
-
-
-def event_option(function):  # type: ignore[no-untyped-def]
-    return click.option("--event", "event_id", type=int, help="event id (default: the only one)")(
-        function
-    )
 
 
 @cli.command("init-db")
@@ -60,7 +22,7 @@ def event_option(function):  # type: ignore[no-untyped-def]
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    click.echo(f"database ready: {_safe_url(db.engine.url)}")
+    click.echo(f"database ready: {safe_url(db.engine.url)}")
 
 
 @cli.command("import-participants")
@@ -124,21 +86,3 @@ def create_user_command(
         fail(str(exc).strip("'\""))
     db.session.commit()
     click.echo(f"created {user.role} account {user.email}")
-
-
-def report_unsent() -> bool:
-    """After a commit: say which tasks the broker refused (the command's own work is saved,
-    and the periodic sweep sends what the database records as due). True if all went."""
-    failures = background.take_failures()
-    for failure in failures:
-        click.echo(f"note: {failure.task.name} not queued (broker unavailable: "
-                   f"{failure.reason}); it is retried once a worker and the broker are up",
-                   err=True)  # fmt: skip
-    return not failures
-
-
-def _safe_url(url: object) -> str:
-    return str(getattr(url, "render_as_string", lambda hide_password: str(url))(True))
-
-
-from matchmaker import cli_accounts, cli_matching, cli_run, cli_scheduling  # noqa: E402,F401  (more commands)

@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from matchmaker.cli import cli, fail, report_unsent
+from matchmaker.cli.base import cli, fail, report_unsent
 from matchmaker.extensions import db
 from matchmaker.services import demo, matching
 

@@ -1,0 +1,118 @@
+"""The organisers' match list: the event's suggestions, best first, filtered and paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from matchmaker.extensions import db
+from matchmaker.models import Event, MatchSuggestion, Participant
+from matchmaker.models.matching import SUGGESTION_PEOPLE, SUGGESTION_STATUSES
+from matchmaker.services import decisions
+
+PAGE_SIZE = 50
+#: What the language filter can ask for: pairs who share a language, or who need an interpreter.
+LANGUAGE_FILTERS = ("common", "interpreter")
+
+
+@dataclass
+class MatchFilters:
+    """What the organiser narrowed the list to; empty values filter nothing."""
+
+    theme: str = ""
+    min_score: float | None = None
+    status: str = ""  # a suggestion status, or "blocked"
+    language: str = ""  # one of LANGUAGE_FILTERS
+    page: int = 1
+
+
+@dataclass
+class MatchRow:
+    suggestion: MatchSuggestion
+    blocked: bool
+    common_languages: list[str]
+
+
+@dataclass
+class MatchPage:
+    rows: list[MatchRow]
+    total: int
+    page: int
+    pages: int
+
+
+def match_page(event: Event, filters: MatchFilters, size: int | None = None) -> MatchPage:
+    """One page (PAGE_SIZE rows unless ``size``) of the suggestions that pass the filters,
+    best first; a page past the end shows the last.
+
+    The filters run on ids and a few columns of every suggestion; only the page's rows are
+    loaded whole, with both sides, so a page costs the same queries for any event size.
+    """
+    size = size or PAGE_SIZE
+    ids = _passing_ids(event, filters)
+    pages = max(1, -(-len(ids) // size))
+    page = min(max(1, filters.page), pages)
+    shown = ids[(page - 1) * size : page * size]
+    return MatchPage(_rows(event, shown), len(ids), page, pages)
+
+
+def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
+    """The ids of the suggestions that pass the filters, best first. Themes and languages
+    live in JSON lists: compared here, on one read of the event's participants."""
+    query = db.select(
+        MatchSuggestion.id, MatchSuggestion.government_id, MatchSuggestion.partner_id
+    ).where(MatchSuggestion.event_id == event.id)
+    if filters.min_score is not None:
+        query = query.where(MatchSuggestion.score >= filters.min_score)
+    if filters.status in SUGGESTION_STATUSES:
+        query = query.where(MatchSuggestion.status == filters.status)
+    elif filters.status == "blocked":
+        query = query.where(decisions.suggestion_is_blocked())
+    query = query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
+    candidates = db.session.execute(query).all()
+    if not (filters.theme or filters.language):
+        return [row.id for row in candidates]
+    people = _themes_and_languages(event)
+    return [
+        row.id
+        for row in candidates
+        if _passes(people[row.government_id], people[row.partner_id], filters)
+    ]
+
+
+class _Side(NamedTuple):
+    themes: list[str]
+    languages: list[str]
+
+
+def _themes_and_languages(event: Event) -> dict[int, _Side]:
+    query = db.select(Participant.id, Participant.themes, Participant.languages).where(
+        Participant.event_id == event.id
+    )
+    return {row.id: _Side(row.themes, row.languages) for row in db.session.execute(query)}
+
+
+def _passes(government: _Side, partner: _Side, filters: MatchFilters) -> bool:
+    if filters.theme and filters.theme not in (*government.themes, *partner.themes):
+        return False
+    shared = set(government.languages) & set(partner.languages)
+    if filters.language == "common":
+        return bool(shared)
+    if filters.language == "interpreter":
+        return not shared
+    return True
+
+
+def _rows(event: Event, ids: list[int]) -> list[MatchRow]:
+    """The page's suggestions, in the order of ``ids``, with both sides loaded."""
+    if not ids:
+        return []
+    query = db.select(MatchSuggestion).where(MatchSuggestion.id.in_(ids))
+    loaded = {s.id: s for s in db.session.execute(query.options(*SUGGESTION_PEOPLE)).scalars()}
+    blocked = decisions.blocked_pairs(event)
+    rows = []
+    for suggestion in (loaded[i] for i in ids if i in loaded):
+        government, partner = suggestion.government, suggestion.partner
+        common = [lang for lang in government.languages if lang in partner.languages]
+        rows.append(MatchRow(suggestion, (government.id, partner.id) in blocked, common))
+    return rows

@@ -1,0 +1,122 @@
+"""Scheduling at scale: the tighter bound, later rounds that retry only what changed, time limits."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from matchmaker.domain.scheduling import (
+    ApprovedPair,
+    Attendee,
+    SchedulingProblem,
+    format_report,
+    solve,
+    tighter_upper_bound,
+    upper_bound,
+)
+from tests.domain.test_scheduling import brute_force, random_problem, violations
+
+
+def two_day_problem(seed: int, people: int = 40, pairs: int = 400) -> SchedulingProblem:
+    """Two days of four slots; like the stress instances, half attend one day only and a few
+    participants are asked for by many."""
+    rng = random.Random(seed)
+    days = (frozenset(range(4)), frozenset(range(4, 8)))
+
+    def attendee(ident: str) -> Attendee:
+        roll = rng.random()
+        available = days[0] | days[1] if roll < 0.5 else days[0] if roll < 0.75 else days[1]
+        return Attendee(ident, rng.randint(4, 8), available)
+
+    governments = {f"g{i}": attendee(f"g{i}") for i in range(people)}
+    partners = {f"p{i}": attendee(f"p{i}") for i in range(2 * people)}
+    # popularity falls off with the index, so the first few are in demand
+    wanted = [1.0 / (1 + i) for i in range(2 * people)]
+    chosen: set[tuple[str, str]] = set()
+    while len(chosen) < pairs:
+        g = rng.randrange(people)
+        p = rng.choices(range(2 * people), weights=wanted)[0]
+        chosen.add((f"g{g}", f"p{p}"))
+    return SchedulingProblem(
+        num_slots=8,
+        num_tables=people,
+        governments=governments,
+        partners=partners,
+        pairs=[ApprovedPair(g, p, float(rng.randint(1, 100))) for g, p in sorted(chosen)],
+    )
+
+
+def test_tighter_bound_sees_that_one_day_limits_an_official() -> None:
+    # g0 attends both days, but the four heavy partners attend day one only (two slots)
+    day_one, day_two, both = frozenset({0, 1}), frozenset({2, 3}), frozenset(range(4))
+    partners = {f"p{i}": Attendee(f"p{i}", 1, day_one) for i in range(4)}
+    partners["late"] = Attendee("late", 1, day_two)
+    problem = SchedulingProblem(
+        num_slots=4,
+        num_tables=4,
+        governments={"g0": Attendee("g0", 4, both)},
+        partners=partners,
+        pairs=[ApprovedPair("g0", p, 10.0) for p in sorted(partners) if p != "late"]
+        + [ApprovedPair("g0", "late", 1.0)],
+    )
+    assert upper_bound(problem) == 40.0  # the b-matching lets g0 meet all four
+    assert tighter_upper_bound(problem) == 21.0 == brute_force(problem)[0]
+    report = solve(problem).report
+    assert report.total_weight == 21.0 and report.tighter_bound == 21.0
+    assert "tighter bound: 21 (weight is 100.00% of it)" in format_report(report)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_tighter_bound_is_a_valid_bound_below_the_relaxation(seed: int) -> None:
+    problem = random_problem(seed, people=3, slots=4, pairs=7)
+    best, _ = brute_force(problem)
+    tighter = tighter_upper_bound(problem)
+    assert best - 1e-9 <= tighter <= upper_bound(problem) + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_day_events_keep_the_rules_and_stay_under_the_tighter_bound(seed: int) -> None:
+    problem = two_day_problem(seed)
+    result = solve(problem)
+    report = result.report
+    assert violations(problem, result.bookings) == []
+    assert report.tighter_bound is not None
+    assert report.total_weight <= report.tighter_bound + 1e-9
+    assert report.tighter_bound <= report.upper_bound + 1e-9
+    assert report.tighter_bound == tighter_upper_bound(problem)
+
+
+def test_tighter_bound_is_below_the_relaxation_on_a_two_day_event() -> None:
+    problem = two_day_problem(0, people=60, pairs=900)
+    assert tighter_upper_bound(problem) < upper_bound(problem)
+
+
+def test_fixed_bookings_count_in_the_tighter_bound() -> None:
+    problem = two_day_problem(1)
+    problem.fixed = solve(problem).bookings[::4]
+    result = solve(problem)
+    assert violations(problem, result.bookings) == []
+    tighter = tighter_upper_bound(problem)
+    assert result.report.total_weight <= tighter + 1e-9 <= upper_bound(problem) + 2e-9
+
+
+@pytest.mark.parametrize("limit", [0.0, 0.05])
+def test_a_time_limit_returns_a_valid_schedule_with_its_report(limit: float) -> None:
+    problem = two_day_problem(2, people=60, pairs=900)
+    result = solve(problem, time_limit=limit)
+    assert violations(problem, result.bookings) == []
+    assert result.report.meetings == len(result.bookings)
+    assert result.report.total_weight <= result.report.upper_bound
+
+
+def test_later_rounds_report_progress_under_their_round_number() -> None:
+    seen: list[tuple[float, str, int]] = []
+
+    def progress(fraction: float, step: str, /, **counts: int) -> None:
+        seen.append((fraction, step, counts.get("round", 0)))
+
+    solve(two_day_problem(0, people=60, pairs=900), progress=progress)
+    assert [f for f, _, _ in seen] == sorted(f for f, _, _ in seen)
+    rounds = [r for _, step, r in seen if step == "improving"]
+    assert rounds and rounds == sorted(rounds) and rounds[0] == 1

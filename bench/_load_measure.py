@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections.abc import Sequence
@@ -58,7 +59,7 @@ def hit_page(
                     else ("to login" if reply.to_login else str(reply.status))
                 )
                 seconds = reply.seconds
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 kind, seconds = type(error).__name__, 0.0
             now = time.perf_counter()
             if now > until:
@@ -74,9 +75,13 @@ def hit_page(
     threads = [threading.Thread(target=client, args=(b,), daemon=True) for b in browsers]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        while thread.is_alive():  # short joins, so Ctrl-C reaches the main thread at once
-            thread.join(0.2)
+    try:
+        for thread in threads:
+            while thread.is_alive():  # short joins, so Ctrl-C reaches the main thread at once
+                thread.join(0.2)
+    finally:
+        stop.set()  # on Ctrl-C too: the clients stop before the servers do
+    stop.clear()
     return result
 
 

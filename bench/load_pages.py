@@ -198,7 +198,9 @@ def stop_on_sigterm() -> None:
     def handle(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, handle)
+    # SIGINT too: a shell starting this in the background would have it ignored otherwise.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, handle)
 
 
 def main() -> None:

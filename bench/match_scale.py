@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import numpy as np
 from _judgements import MODEL_DIR, load_profiles
+from incremental import replace_profile
 
 from matchmaker.domain.matching import (
     MatchIndex,
@@ -30,11 +31,11 @@ from matchmaker.domain.matching import (
     ProfileVectors,
     Suggestion,
     build_index,
+    rank_both_ways,
     rank_for_official,
     rank_for_partner,
     rank_officials,
     rank_partners,
-    replace_profile,
 )
 from matchmaker.domain.vocabulary import LANGUAGES, THEMES
 
@@ -128,6 +129,7 @@ def bench_ranking(n_gov: int, n_par: int) -> dict[str, float]:
     top, t_rank = timed("rank every official's top 10, with reasons", lambda: rank_partners(index))
     print(f"  -> {len(top)} suggestions; total {t_index + t_rank:.2f} s (goal < 5 s)")
     timed("other direction: every partner's top 10, with reasons", lambda: rank_officials(index))
+    timed("both directions in one scoring pass (rank_both_ways)", lambda: rank_both_ways(index))
     print(f"  peak memory so far (ru_maxrss): {peak_memory_mb():.0f} MB (goal < 4096 MB)")
 
     t_row = bench_edit(index, "government", "g-00042", centroids, rank_for_official)

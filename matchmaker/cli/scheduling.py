@@ -23,7 +23,8 @@ QUEUED_HINT_AFTER = 15.0  # seconds a job may wait, workers alive, before we cal
 @cli.command("schedule-file")
 @click.argument("instance", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--time-limit", type=float, default=None, help="safety cap in seconds")
+@click.option("--time-limit", type=float, default=None,
+              help="stop by then (seconds) with the best schedule found so far")  # fmt: skip
 @click.option("--min-meetings", type=int, default=0, help="guarantee K meetings per official")
 def schedule_file_command(
     instance: Path, out_path: Path, time_limit: float | None, min_meetings: int

@@ -275,7 +275,7 @@ def is_built(folder: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _build_lock(lock_path: Path) -> Iterator[None]:
+def build_lock(lock_path: Path) -> Iterator[None]:
     """An exclusive lock across processes, so only one of them does the 4 s / 1 GB build."""
     try:
         import fcntl
@@ -302,7 +302,7 @@ def build_e5_small(
     if is_built(folder):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(folder.parent / f".{folder.name}.lock"):
+    with build_lock(folder.parent / f".{folder.name}.lock"):
         if is_built(folder):  # another process finished while we waited for the lock
             return folder
         temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))

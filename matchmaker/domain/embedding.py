@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from matchmaker.domain.e5_convert import _build_lock, build_e5_small
+from matchmaker.domain.e5_convert import build_e5_small, build_lock
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -249,7 +249,7 @@ def export_onnx(source: Path, target: Path, *, quantize: bool) -> Path:
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(target.parent / f".{target.name}.lock"):
+    with build_lock(target.parent / f".{target.name}.lock"):
         if target.is_file():  # another process finished while we waited for the lock
             return target
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -24,8 +24,7 @@ from matchmaker.domain.matching import (
     Suggestion,
     build_index,
     embed_profiles,
-    rank_officials,
-    rank_partners,
+    rank_both_ways,
 )
 from matchmaker.domain.progress import Progress, no_progress
 from matchmaker.extensions import db
@@ -107,8 +106,7 @@ def rank_event(
     report(0.8, "ranking")
     rules = match_rules(event, people)
     index = build_index(governments, partners, gov_vectors, partner_vectors, rules)
-    for_officials = rank_partners(index, top_k)
-    for_partners = rank_officials(index, top_k)
+    for_officials, for_partners = rank_both_ways(index, top_k)  # one scoring pass for both
     return MatchRun(for_officials, for_partners, people)
 
 

@@ -15,6 +15,7 @@ from matchmaker.domain.embedding import (
     DEFAULT_MODEL_ID,
     HashingEmbedder,
     OnnxEmbedder,
+    Role,
     SentenceTransformerEmbedder,
     get_embedder,
 )
@@ -127,11 +128,11 @@ def test_encode_keeps_order_batches_and_reports_progress(e5: SentenceTransformer
 
 @pytest.mark.model
 @pytest.mark.parametrize("role", ["query", "passage"])
-def test_onnx_runtimes_agree_with_torch(e5: SentenceTransformerEmbedder, role: str) -> None:
-    reference = e5.encode(TEXTS, role=role)  # type: ignore[arg-type]
-    same = get_embedder("multilingual-e5-small:onnx", model_dir()).encode(TEXTS, role=role)  # type: ignore[arg-type]
-    assert np.sum(same * reference, axis=1).min() >= 0.99999
-    int8 = get_embedder("multilingual-e5-small:int8", model_dir()).encode(TEXTS, role=role)  # type: ignore[arg-type]
+def test_onnx_runtimes_agree_with_torch(e5: SentenceTransformerEmbedder, role: Role) -> None:
+    reference = e5.encode(TEXTS, role=role)
+    same = get_embedder("multilingual-e5-small:onnx", model_dir()).encode(TEXTS, role=role)
+    assert np.sum(same * reference, axis=1).min() >= 0.99999  # so they share cached vectors
+    int8 = get_embedder("multilingual-e5-small:int8", model_dir()).encode(TEXTS, role=role)
     cosines = np.sum(int8 * reference, axis=1)
     assert cosines.min() >= 0.97, cosines
     assert np.median(cosines) >= 0.99
@@ -143,9 +144,12 @@ def test_onnx_encode_keeps_order_batches_and_reports_progress() -> None:
     assert isinstance(default, OnnxEmbedder)
     calls: list[tuple[int, int]] = []
     small_batches = OnnxEmbedder(
-        default.source, default.onnx_path, model_id=default.model_id, batch_size=3
+        default.source,
+        default.onnx_path,
+        model_id=default.model_id,
+        batch_size=3,
+        prepare=default.prepare,
     )
-    small_batches.prepare = default.prepare
     vectors = small_batches.encode(TEXTS, role="passage", progress=lambda *a: calls.append(a))
     assert calls == [(3, 8), (6, 8), (8, 8)]
     assert vectors.dtype == np.float32

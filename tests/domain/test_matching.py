@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from bench.incremental import replace_profile, with_rules
 from matchmaker.domain.embedding import HashingEmbedder, Role
 from matchmaker.domain.matching import (
     InMemoryEmbeddingCache,
@@ -28,9 +29,7 @@ from matchmaker.domain.matching import (
     rank_partners,
     rank_partners_for_officials,
     reasons_text,
-    replace_profile,
     scoring,
-    with_rules,
     write_match_csv,
 )
 from matchmaker.domain.matching.scoring import best_sentence_similarity

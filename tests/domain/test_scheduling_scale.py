@@ -15,7 +15,7 @@ from matchmaker.domain.scheduling import (
     tighter_upper_bound,
     upper_bound,
 )
-from tests.domain.test_scheduling import brute_force, random_problem, violations
+from tests.domain.scheduling_problems import brute_force, random_problem, violations
 
 
 def two_day_problem(seed: int, people: int = 40, pairs: int = 400) -> SchedulingProblem:

@@ -120,7 +120,6 @@ ORGANISER_PAGES = [
     "/organiser/dashboard?event={event}",
     "/organiser/exports/schedule.csv?event={event}",
     "/organiser/exports/transparency.csv?event={event}",
-    "/organiser/exports/agendas.pdf?event={event}",
 ]
 PARTICIPANT_PAGES = [
     "/me/",
@@ -153,6 +152,26 @@ def test_organiser_pages_do_not_query_per_row(app: Flask, worlds: tuple[World, W
 
 def test_participant_pages_do_not_query_per_row(app: Flask, worlds: tuple[World, World]) -> None:
     assert growing_pages(app, worlds, PARTICIPANT_PAGES, "official_email") == {}
+
+
+def test_the_agendas_pdf_does_not_query_per_participant(
+    app: Flask, worlds: tuple[World, World]
+) -> None:
+    """The whole event's agendas (built by a worker) read every meeting in one go."""
+    from matchmaker.models import Event
+    from matchmaker.services.agenda_pdf import render_agendas_pdf
+    from matchmaker.services.participants import list_participants
+
+    def cost(world: World) -> int:
+        with app.app_context():
+            event = db.session.get_one(Event, world.event_id)
+            people = list_participants(event)
+            with counting(app) as statements:
+                render_agendas_pdf(event, people, "es")
+            return len(statements)
+
+    small, big = worlds
+    assert cost(big) <= cost(small) + BATCHES
 
 
 def test_deciding_many_and_inviting_do_not_query_per_row(app: Flask) -> None:

@@ -12,8 +12,6 @@ from matchmaker.domain.matching.ranking import (
     rank_officials_for_partners,
     rank_partners,
     rank_partners_for_officials,
-    replace_profile,
-    with_rules,
 )
 from matchmaker.domain.matching.reasons import (
     Reason,
@@ -70,12 +68,10 @@ __all__ = [
     "rank_partners",
     "rank_partners_for_officials",
     "reasons_text",
-    "replace_profile",
     "score_block",
     "shorten",
     "split_sentences",
     "text_hash",
     "to_score",
-    "with_rules",
     "write_match_csv",
 ]

@@ -207,13 +207,6 @@ class Centring:
             vectors.languages,
         )
 
-    def means_for(self, language: str) -> tuple[np.ndarray, np.ndarray]:
-        """The whole-text and sentence means subtracted for ``language``."""
-        return (
-            self.whole_means.get(language, self.whole_default),
-            self.sentence_means.get(language, self.sentence_default),
-        )
-
 
 def _shift(
     matrix: np.ndarray,

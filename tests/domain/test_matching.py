@@ -25,9 +25,7 @@ from matchmaker.domain.matching import (
     rank_for_official,
     rank_for_partner,
     rank_officials,
-    rank_officials_for_partners,
     rank_partners,
-    rank_partners_for_officials,
     reasons_text,
     scoring,
     write_match_csv,
@@ -92,8 +90,8 @@ def rank(
     top_k: int = 10,
 ) -> list[Suggestion]:
     gov_v, par_v = vectors(governments, "query"), vectors(partners)
-    return rank_partners_for_officials(
-        governments, partners, gov_v, par_v, rules or MatchRules(), top_k
+    return rank_partners(
+        build_index(governments, partners, gov_v, par_v, rules or MatchRules()), top_k
     )
 
 
@@ -143,10 +141,8 @@ def test_blocked_and_declined_pairs_are_never_suggested(event) -> None:  # type:
         interest={("g-1", "p-water"): "mutual"},  # interest does not lift a block
     )
     gov_v, par_v = vectors(governments, "query"), vectors(partners)
-    for ranked in (
-        rank_partners_for_officials(governments, partners, gov_v, par_v, rules, top_k=10),
-        rank_officials_for_partners(governments, partners, gov_v, par_v, rules, top_k=10),
-    ):
+    index = build_index(governments, partners, gov_v, par_v, rules)
+    for ranked in (rank_partners(index, top_k=10), rank_officials(index, top_k=10)):
         pairs = {(s.government_id, s.partner_id) for s in ranked}
         assert ("g-1", "p-water") not in pairs
         assert ("g-2", "p-light") not in pairs
@@ -306,7 +302,7 @@ def test_matching_runs_without_flask_sqlalchemy_or_celery() -> None:
         "g = [Profile('g', 'government', ('es',), ('public-services',), 'Agua potable.')]\n"
         "p = [Profile('p', 'partner', ('es',), ('public-services',), 'Fugas de agua.')]\n"
         "gv, pv = embed_profiles(e, g, c, 'query'), embed_profiles(e, p, c, 'passage')\n"
-        "print(len(rank_partners_for_officials(g, p, gv, pv, MatchRules())))\n"
+        "print(len(rank_partners(build_index(g, p, gv, pv, MatchRules()))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

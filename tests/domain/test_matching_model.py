@@ -9,8 +9,9 @@ from matchmaker.domain.matching import (
     InMemoryEmbeddingCache,
     MatchRules,
     Profile,
+    build_index,
     embed_profiles,
-    rank_partners_for_officials,
+    rank_partners,
 )
 from tests.conftest import model_dir
 
@@ -101,14 +102,14 @@ def test_a_spanish_challenge_finds_english_and_portuguese_offers(e5: Embedder) -
         for pid, (_, text) in OFFERS.items()
     ]
     cache = InMemoryEmbeddingCache()
-    suggestions = rank_partners_for_officials(
+    index = build_index(
         [official],
         partners,
         embed_profiles(e5, [official], cache, "query"),
         embed_profiles(e5, partners, cache, "passage"),
         MatchRules(),
-        top_k=3,
     )
+    suggestions = rank_partners(index, top_k=3)
     # Both fits come before every other offer in their languages; a Spanish offer about
     # sensors for waste bins still slips between them (the model's own-language pull, which
     # per-language centring reduces but cannot remove in an event this small).

@@ -9,9 +9,7 @@ from matchmaker.domain.matching.ranking import (
     rank_for_official,
     rank_for_partner,
     rank_officials,
-    rank_officials_for_partners,
     rank_partners,
-    rank_partners_for_officials,
 )
 from matchmaker.domain.matching.reasons import (
     Reason,
@@ -64,9 +62,7 @@ __all__ = [
     "rank_for_official",
     "rank_for_partner",
     "rank_officials",
-    "rank_officials_for_partners",
     "rank_partners",
-    "rank_partners_for_officials",
     "reasons_text",
     "score_block",
     "shorten",

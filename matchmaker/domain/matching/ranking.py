@@ -8,16 +8,11 @@ import numpy as np
 
 from matchmaker.domain.matching.reasons import Suggestion, explain_pairs
 from matchmaker.domain.matching.scoring import (
-    DEFAULT_WEIGHTS,
     MatchIndex,
-    MatchRules,
-    Weights,
-    build_index,
     row_blocks,
     score_block,
     to_score,
 )
-from matchmaker.domain.matching.vectors import Profile, ProfileVectors
 
 # (row, col, logit) triples, grouped by whoever the list is for, best first.
 Picks = list[tuple[int, int, float]]
@@ -126,36 +121,8 @@ def rank_both_ways(index: MatchIndex, top_k: int = 10) -> tuple[list[Suggestion]
     return _rank(index, top_k, officials=True, partners=True)
 
 
-def rank_partners_for_officials(
-    governments: Sequence[Profile],
-    partners: Sequence[Profile],
-    gov_vectors: ProfileVectors,
-    partner_vectors: ProfileVectors,
-    rules: MatchRules,
-    top_k: int = 10,
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> list[Suggestion]:
-    """For each official, the ``top_k`` partners to meet, best first, with reasons."""
-    index = build_index(governments, partners, gov_vectors, partner_vectors, rules, weights)
-    return rank_partners(index, top_k)
-
-
-def rank_officials_for_partners(
-    governments: Sequence[Profile],
-    partners: Sequence[Profile],
-    gov_vectors: ProfileVectors,
-    partner_vectors: ProfileVectors,
-    rules: MatchRules,
-    top_k: int = 10,
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> list[Suggestion]:
-    """For each partner, the ``top_k`` officials to meet, best first, with reasons."""
-    index = build_index(governments, partners, gov_vectors, partner_vectors, rules, weights)
-    return rank_officials(index, top_k)
-
-
 def rank_for_official(index: MatchIndex, government_id: str, top_k: int = 10) -> list[Suggestion]:
-    """One official's row against every partner (after an edit: see :func:`replace_profile`)."""
+    """One official's row against every partner."""
     rows = np.array([index.governments.position[government_id]])
     block = score_block(index, rows)
     return _suggestions(index, _row_picks(rows, *_top_k_rows(block.logit, top_k)))

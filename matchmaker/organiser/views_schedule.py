@@ -29,12 +29,19 @@ def schedule() -> str:
         db.select(Job).where(Job.event_id == event.id).order_by(Job.id.desc()).limit(5)
     ).scalars()
     counts = scheduling.meeting_status_counts(event)
+    published = bool(counts.get("published"))
     return render_template("organiser/schedule.html", event=event, counts=counts,
                            total=sum(counts.values()), jobs=list(recent), form=ScheduleForm(),
                            action_form=ActionForm(), **_invitations(event),
                            approved=scheduling.count_schedulable_pairs(event),
-                           unbooked=scheduling.list_unbooked_pairs(event)
-                           if counts.get("published") else [])  # fmt: skip
+                           unbooked=scheduling.list_unbooked_pairs(event, UNBOOKED_SHOWN)
+                           if published else [],
+                           unbooked_count=scheduling.count_unbooked_pairs(event)
+                           if published else 0)  # fmt: skip
+
+
+#: Unbooked pairs named on the schedule page; the rest are counted.
+UNBOOKED_SHOWN = 50
 
 
 def _invitations(event: Event) -> dict[str, Any]:

@@ -210,16 +210,25 @@ def record_late_booking(
                      government_id=government_id, partner_id=partner_id)  # fmt: skip
 
 
-def list_unbooked_pairs(event: Event) -> list[MatchSuggestion]:
-    """Approved, unblocked pairs with no meeting: after publishing, the ones no free slot
-    could take (organisers see them on the schedule page)."""
+def list_unbooked_pairs(event: Event, limit: int | None = None) -> list[MatchSuggestion]:
+    """Approved, unblocked pairs with no meeting (the first ``limit``): after publishing,
+    the ones no free slot could take (organisers see them on the schedule page)."""
+    query = _unbooked(event).options(*SUGGESTION_PEOPLE).order_by(MatchSuggestion.id)
+    return list(db.session.execute(query.limit(limit)).scalars())
+
+
+def count_unbooked_pairs(event: Event) -> int:
+    query = db.select(db.func.count()).select_from(_unbooked(event).subquery())
+    return db.session.execute(query).scalar_one()
+
+
+def _unbooked(event: Event) -> Select[tuple[MatchSuggestion]]:
     booked = db.select(Meeting.id).where(
         Meeting.government_id == MatchSuggestion.government_id,
         Meeting.partner_id == MatchSuggestion.partner_id,
         Meeting.status.in_(LIVE),
     )
-    query = _schedulable(event).where(~booked.exists()).options(*SUGGESTION_PEOPLE)
-    return list(db.session.execute(query.order_by(MatchSuggestion.id)).scalars())
+    return _schedulable(event).where(~booked.exists())
 
 
 def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | None:

@@ -3,11 +3,12 @@ publish, cancel and move (tasks are recorded, not run: real workers are tested e
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, Job
+from matchmaker.models import Event, Job, Meeting
 from matchmaker.services import jobs, scheduling
 from tests.web.organiser_world import audit_actions, draft, login_organiser, post, seed
 from tests.web.task_recorder import Tasks
@@ -127,3 +128,22 @@ def test_cancel_and_move_enqueue_the_task(app: Flask, client: FlaskClient, tasks
     assert audit_actions(app)[-2:] == ["meeting.cancelled", "meeting.moved"]
     missing = post(client, "/organiser/meetings/9999/cancel", {}, "/organiser/schedule/grid")
     assert missing.status_code == 302 and len(tasks["cancel_meeting"].calls) == 2
+
+
+def test_the_schedule_page_names_the_first_unbooked_pairs_and_counts_the_rest(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("matchmaker.organiser.views_schedule.UNBOOKED_SHOWN", 2)
+    data = seed(app)
+    draft(app, data.event_id)
+    with app.app_context():
+        meetings = db.session.execute(db.select(Meeting)).scalars().all()
+        for meeting in meetings[:3]:
+            meeting.status = "cancelled"  # their pairs are approved and now unbooked
+        for meeting in meetings[3:]:
+            meeting.status = "published"
+        db.session.commit()
+    login_organiser(client)
+    page = client.get("/organiser/schedule").get_data(as_text=True)
+    assert "3 pares aprobados sin reunión" in page and "Y 1 más." in page
+    assert page.split('id="unbooked"')[1].split("</section>")[0].count("<li>") == 2

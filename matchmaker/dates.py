@@ -8,7 +8,7 @@ language, as congress programmes print it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, get_datetime_format
@@ -21,6 +21,11 @@ from matchmaker.orm import as_utc
 def reader_locale() -> str:
     """The language of the request being answered (Spanish when none was chosen)."""
     return str(get_locale() or "es")
+
+
+def event_day(day: date, locale: str | None = None) -> str:
+    """A meeting day, e.g. "mié, 10 mar" (weekday, day and month: the year is the event's)."""
+    return format_skeleton("MMMEd", day, locale=locale or reader_locale())
 
 
 def event_moment(moment: datetime | None, event: Event | None, locale: str | None = None) -> str:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.dates import event_moment, reader_locale
+from matchmaker.dates import event_day, event_moment, reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, User
@@ -153,6 +153,7 @@ def _helpers() -> dict[str, Any]:
         "worker_status": worker_status,
         "suggestions_due": recompute_is_due,
         "event_moment": event_moment,
+        "event_day": event_day,
         "describe_reason": lambda reason: describe_reason(reason, reader_locale()),
         "public_address_missing": not has_public_address(),
         "mail_without_address": bool(current_app.config["SMTP_URL"]) and not has_public_address(),

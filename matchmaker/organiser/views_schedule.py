@@ -144,14 +144,22 @@ def job_json(job_id: int) -> Response:
 @bp.route("/schedule/grid")
 @organiser_required
 def grid() -> str:
-    """Slots down, tables across; one cell per meeting."""
+    """One day at a time: slots down, tables across, one cell per meeting."""
     event = current_event()
+    every_slot = event.calendar().slots if event.days else ()
+    days = sorted({slot.day for slot in every_slot})
+    chosen = parse_id(request.args.get("day"))
+    day = chosen if chosen in days else (days[0] if days else 1)
+    slots = [slot for slot in every_slot if slot.day == day]
+    span = range(slots[0].index, slots[-1].index + 1) if slots else range(0)
     cells: dict[tuple[int, int], Meeting] = {
-        (m.slot_index, m.table_number): m for m in scheduling.list_meetings(event, with_people=True)
+        (m.slot_index, m.table_number): m
+        for m in scheduling.list_meetings(event, with_people=True, slots=span)
     }
-    slots = event.calendar().slots if event.days else ()
+    day_dates = {slot.day: slot.start.date() for slot in every_slot}
     return render_template("organiser/grid.html", event=event, slots=slots, cells=cells,
                            tables=range(event.num_tables), action_form=ActionForm(),
+                           days=[(d, day_dates[d]) for d in days], day=day,
                            empty_slots=request.args.get("empty") == "1")  # fmt: skip
 
 

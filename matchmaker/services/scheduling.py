@@ -42,10 +42,16 @@ class BookingOutcome:
 
 
 def list_meetings(
-    event: Event, statuses: tuple[str, ...] = LIVE, with_people: bool = False
+    event: Event,
+    statuses: tuple[str, ...] = LIVE,
+    with_people: bool = False,
+    slots: range | None = None,
 ) -> list[Meeting]:
-    """The event's meetings in slot and table order (``with_people``: both sides loaded)."""
+    """The event's meetings in slot and table order (``with_people``: both sides loaded;
+    ``slots``: only those in these slots, e.g. one day's)."""
     query = db.select(Meeting).where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
+    if slots is not None:
+        query = query.where(Meeting.slot_index >= slots.start, Meeting.slot_index < slots.stop)
     if with_people:
         query = query.options(*MEETING_PEOPLE)
     return list(

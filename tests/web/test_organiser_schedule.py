@@ -147,3 +147,26 @@ def test_the_schedule_page_names_the_first_unbooked_pairs_and_counts_the_rest(
     page = client.get("/organiser/schedule").get_data(as_text=True)
     assert "3 pares aprobados sin reunión" in page and "Y 1 más." in page
     assert page.split('id="unbooked"')[1].split("</section>")[0].count("<li>") == 2
+
+
+def test_the_grid_shows_one_day_at_a_time(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    with app.app_context():
+        event = db.session.get_one(Event, data.event_id)
+        event.days = ["2027-03-10", "2027-03-11"]  # 12 slots a day: slots 12-23 are the 11th
+        for slot, (government, partner) in ((0, (0, 0)), (13, (1, 1))):
+            db.session.add(Meeting(event_id=event.id, government_id=data.governments[government],
+                                   partner_id=data.partners[partner], slot_index=slot,
+                                   table_number=0, status="draft"))  # fmt: skip
+        db.session.commit()
+    login_organiser(client)
+    first = client.get("/organiser/schedule/grid").get_data(as_text=True)
+    assert first.count('class="meeting draft"') == 1 and "10/03<br>09:00" in first
+    assert 'aria-current="page">mié, 10 mar</strong>' in first
+    assert 'href="/organiser/schedule/grid?day=2">jue, 11 mar</a>' in first
+    second = client.get("/organiser/schedule/grid?day=2").get_data(as_text=True)
+    assert second.count('class="meeting draft"') == 1 and "11/03<br>09:20" in second
+    assert "10/03<br>" not in second
+    # A day the event does not have shows the first.
+    unknown = client.get("/organiser/schedule/grid?day=9").get_data(as_text=True)
+    assert 'aria-current="page">mié, 10 mar</strong>' in unknown and "10/03<br>09:00" in unknown

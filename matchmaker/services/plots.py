@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Sequence
@@ -21,7 +22,22 @@ def bar_chart(
     ylabel: str = "",
     horizontal: bool = False,
 ) -> str:
-    """A bar chart as an ``<svg>`` element (no XML prolog), ready to inline in a page."""
+    """A bar chart as an ``<svg>`` element (no XML prolog), ready to inline in a page.
+
+    Drawing takes a tenth of a second or more under one process-wide lock; the same figures
+    give the same chart, so charts are kept (a dashboard viewed again draws nothing)."""
+    return _bar_chart(tuple(labels), tuple(values), title, xlabel, ylabel, horizontal)
+
+
+@functools.lru_cache(maxsize=64)
+def _bar_chart(
+    labels: tuple[str, ...],
+    values: tuple[float, ...],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    horizontal: bool,
+) -> str:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -83,3 +83,14 @@ def test_the_bound_is_solved_again_only_when_its_inputs_change(app_ctx, monkeypa
     assert dashboard.schedule_bound(event) == 30.0 and solved == [1, 2, 2]
     scheduling.list_meetings(event)  # (reading changes nothing)
     assert dashboard.schedule_bound(event) == 30.0 and solved == [1, 2, 2]
+
+
+def test_a_chart_of_the_same_figures_is_drawn_once() -> None:
+    from matchmaker.services import plots
+
+    plots._bar_chart.cache_clear()
+    first = bar_chart(["0", "1"], [3, 4], title="Funcionarios/as", xlabel="Reuniones")
+    again = bar_chart(("0", "1"), (3, 4), title="Funcionarios/as", xlabel="Reuniones")
+    other = bar_chart(["0", "1"], [3, 5], title="Funcionarios/as", xlabel="Reuniones")
+    assert again is first and other != first
+    assert plots._bar_chart.cache_info().misses == 2

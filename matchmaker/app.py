@@ -73,7 +73,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     """WAL lets the web and the workers read while one of them writes; SQLite only enforces
-    foreign keys (and so ON DELETE CASCADE) when asked."""
+    foreign keys (and so ON DELETE CASCADE) when asked. SQLite's own lower() folds only ASCII
+    letters ("Água" stays "Água"); PostgreSQL's folds every letter, and so does Python's,
+    which replaces it: a search or an email lookup matches alike on both databases."""
+    connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -95,6 +98,10 @@ def _select_locale() -> str | None:
     if session.get("locale") in languages:
         return str(session["locale"])
     return request.accept_languages.best_match(languages) or "es"
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
 
 
 def _register_converters(app: Flask) -> None:

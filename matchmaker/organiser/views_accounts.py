@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matchmaker import background
 from matchmaker.auth.access import organiser_required
+from matchmaker.domain.vocabulary import KINDS
 from matchmaker.extensions import db
 from matchmaker.ids import page_number, parse_ids
 from matchmaker.models import User
@@ -28,42 +27,29 @@ PAGE_SIZE = 100
 @organiser_required
 def accounts() -> str:
     event = current_event()
-    rows = invitations.account_rows(event)
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
     search = request.args.get("q", "").strip()
-    matching = [
-        row
-        for row in rows
-        if (not kind or row.participant.kind == kind)
-        and (not status or row.status == status)
-        and _matches(row, search.casefold())
-    ]
-    pages = max(1, -(-len(matching) // PAGE_SIZE))
-    page = min(page_number(request.args.get("page")), pages)
-    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    filters = invitations.AccountFilters(
+        kind=kind if kind in KINDS else "",
+        status=status if status in invitations.STATUSES else "",
+        search=search,
+    )
+    shown = invitations.account_page(event, filters, page_number(request.args.get("page")),
+                                     PAGE_SIZE)  # fmt: skip
+    counts = invitations.status_counts(event)
     organisers = db.session.execute(
         db.select(User).where(User.role == "organiser").order_by(User.email)
     ).scalars()
     return render_template(
-        "organiser/accounts.html", event=event, rows=shown, total=len(rows), kind=kind,
-        matching=len(matching), page=page, pages=pages,
-        filters={k: v for k, v in {"kind": kind, "status": status, "q": search}.items() if v},
-        status=status, search=search, counts=_status_counts(rows), organisers=list(organisers),
+        "organiser/accounts.html", event=event, rows=shown.rows, total=sum(counts.values()),
+        kind=filters.kind, matching=shown.matching, page=shown.page, pages=shown.pages,
+        filters={k: v for k, v in {"kind": filters.kind, "status": filters.status,
+                                   "q": search}.items() if v},
+        status=filters.status, search=search, counts=counts, organisers=list(organisers),
         action_form=ActionForm(), organiser_form=OrganiserAccountForm(),
         days=invitations.INVITATION_MAX_AGE.days,
-        pending=sum(row.status in invitations.NOT_JOINED for row in rows),
+        pending=sum(counts.get(code, 0) for code in invitations.NOT_JOINED),
     )  # fmt: skip
-
-
-def _matches(row: invitations.AccountRow, search: str) -> bool:
-    """Name, organisation, email or id contain the (case-folded) search text."""
-    person = row.participant
-    fields = (person.name, person.organisation, person.email, person.external_id)
-    return not search or any(search in field.casefold() for field in fields)
-
-
-def _status_counts(rows: list[invitations.AccountRow]) -> dict[str, int]:
-    return dict(Counter(row.status for row in rows))
 
 
 @bp.post("/accounts/invite")

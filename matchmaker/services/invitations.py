@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import ColumnElement, Select, case, func, or_
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Participant, User
@@ -29,6 +30,7 @@ _SALT = "matchmaker.invitation"
 #: What an organiser sees of a participant's account.
 NO_ACCOUNT, CREATED, INVITED, SENT = "none", "created", "invited", "sent"
 JOINED, INACTIVE = "joined", "inactive"
+STATUSES = (NO_ACCOUNT, CREATED, INVITED, SENT, JOINED, INACTIVE)
 #: Accounts nobody has used yet: "invite those who have not joined" means these.
 NOT_JOINED = (CREATED, INVITED, SENT)
 
@@ -57,6 +59,79 @@ class AccountRow:
         if user.invited_at is None:
             return CREATED
         return SENT if user.invitation_sent_at is not None else INVITED
+
+
+def account_status() -> ColumnElement[str]:
+    """``AccountRow.status`` in SQL, for filtering and counting in the database."""
+    return case(
+        (User.id.is_(None), NO_ACCOUNT),
+        (User.active.is_(False), INACTIVE),
+        (User.last_login_at.is_not(None), JOINED),
+        (User.invited_at.is_(None), CREATED),
+        (User.invitation_sent_at.is_not(None), SENT),
+        else_=INVITED,
+    )
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    """What the accounts list is narrowed to; empty values filter nothing."""
+
+    kind: str = ""
+    status: str = ""
+    search: str = ""  # in the name, organisation, email or id, whatever the case
+
+
+@dataclass
+class AccountPage:
+    rows: list[AccountRow]
+    matching: int  # rows that pass the filters, on every page
+    page: int
+    pages: int
+
+
+def account_page(event: Event, filters: AccountFilters, page: int, size: int) -> AccountPage:
+    """One page of the event's participants and their accounts that pass the filters, in
+    file order; a page past the end shows the last. Filtered, counted and cut in SQL."""
+    query = _with_accounts(event)
+    if filters.kind:
+        query = query.where(Participant.kind == filters.kind)
+    if filters.status:
+        query = query.where(account_status() == filters.status)
+    if filters.search:
+        text = filters.search.lower()
+        columns = (Participant.name, Participant.organisation, Participant.email,
+                   Participant.external_id)  # fmt: skip
+        query = query.where(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+    matching = db.session.execute(
+        db.select(func.count()).select_from(query.subquery())
+    ).scalar_one()
+    pages = max(1, -(-matching // size))
+    page = min(max(1, page), pages)
+    ordered = query.order_by(Participant.kind, Participant.name, Participant.id)
+    found = db.session.execute(ordered.limit(size).offset((page - 1) * size))
+    return AccountPage([AccountRow(p, u) for p, u in found], matching, page, pages)
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    """How many of the event's participants have each account status."""
+    status = account_status()
+    query = (
+        db.select(status, func.count())
+        .select_from(Participant)
+        .outerjoin(User, User.participant_id == Participant.id)
+        .where(Participant.event_id == event.id)
+        .group_by(status)
+    )
+    return {row[0]: row[1] for row in db.session.execute(query)}
+
+
+def _with_accounts(event: Event) -> Select[tuple[Participant, User]]:
+    return (
+        db.select(Participant, User)
+        .outerjoin(User, User.participant_id == Participant.id)
+        .where(Participant.event_id == event.id)
+    )
 
 
 def account_rows(event: Event) -> list[AccountRow]:

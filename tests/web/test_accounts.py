@@ -250,3 +250,28 @@ def test_the_accounts_list_is_paged_and_keeps_its_filters(
     assert 'href="/organiser/accounts?kind=partner&amp;page=2" rel="next"' in first
     second = client.get("/organiser/accounts?kind=partner&page=2").get_data(as_text=True)
     assert "página 2 de 2" in second and second.count('name="ids"') == 1
+
+
+def test_the_accounts_list_filters_by_status_and_search_in_the_database(
+    app: Flask, client: FlaskClient
+) -> None:
+    data = seed(app)
+    with app.app_context():
+        partner = db.session.get_one(Participant, data.partners[0])
+        partner.organisation = "Água 100% Limpa"
+        db.session.commit()
+    login_organiser(client)
+    # The seed gives one official an account (created, never invited); everyone else has none.
+    created = client.get("/organiser/accounts?status=created").get_data(as_text=True)
+    assert created.count('name="ids"') == 1
+    assert (
+        client.get("/organiser/accounts?status=none").get_data(as_text=True).count('name="ids"')
+        == 4
+    )
+    found = client.get("/organiser/accounts?q=ÁGUA 100%").get_data(as_text=True)
+    assert found.count('name="ids"') == 1 and "Água 100% Limpa" in found
+    assert (
+        client.get("/organiser/accounts?q=100%25_").get_data(as_text=True).count('name="ids"') == 0
+    )  # % and _ are plain characters in a search, not patterns
+    unknown = client.get("/organiser/accounts?status=deleted").get_data(as_text=True)
+    assert unknown.count('name="ids"') == 5  # an unknown status filters nothing

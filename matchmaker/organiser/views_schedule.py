@@ -24,14 +24,21 @@ from matchmaker.services.events import get_event
 @bp.route("/schedule")
 @organiser_required
 def schedule() -> str:
-    event = current_event()
+    return _schedule_page(current_event())
+
+
+def _schedule_page(event: Event, form: ScheduleForm | None = None) -> str:
+    """The schedule page; ``form`` is a rejected scheduling form, shown with its errors."""
     recent = db.session.execute(
         db.select(Job).where(Job.event_id == event.id).order_by(Job.id.desc()).limit(5)
     ).scalars()
     counts = scheduling.meeting_status_counts(event)
     published = bool(counts.get("published"))
+    # Once the schedule is out, a new run books the pairs still without a meeting and moves
+    # nobody, unless the organiser unticks it.
+    form = form or ScheduleForm(unbooked_only=published)
     return render_template("organiser/schedule.html", event=event, counts=counts,
-                           total=sum(counts.values()), jobs=list(recent), form=ScheduleForm(),
+                           total=sum(counts.values()), jobs=list(recent), form=form,
                            action_form=ActionForm(), **_invitations(event),
                            approved=scheduling.count_schedulable_pairs(event),
                            unbooked=scheduling.list_unbooked_pairs(event, UNBOOKED_SHOWN)
@@ -52,13 +59,13 @@ def _invitations(event: Event) -> dict[str, Any]:
 
 @bp.post("/schedule/start")
 @organiser_required
-def start_schedule() -> Response:
+def start_schedule() -> Response | tuple[str, int]:
     """Create a job, commit, then hand it to a worker."""
     event = current_event()
     form = ScheduleForm()
     if not form.validate_on_submit():
         flash(_("Revisa las opciones de la agenda."), "error")
-        return redirect(url_for("organiser.schedule"))
+        return _schedule_page(event, form), 400
     unbooked_only, min_meetings = bool(form.unbooked_only.data), int(form.min_meetings.data or 0)
     job = jobs.create_job("schedule", event.id)
     audit.record("schedule.started", actor=actor(), event_id=event.id, target=job,
@@ -71,10 +78,16 @@ def start_schedule() -> Response:
 
 @bp.post("/schedule/publish")
 @organiser_required
-def publish() -> Response:
+def publish() -> Response | str:
+    """First what publishing will do, in numbers; then, confirmed, a job for a worker."""
     event = current_event()
     if not ActionForm().validate_on_submit():
         return redirect(url_for("organiser.schedule"))
+    if request.form.get("confirmed") != "1":
+        return render_template("organiser/confirm_publish.html", event=event,
+                               preview=scheduling.publish_preview(event),
+                               mail_configured=bool(current_app.config["SMTP_URL"]),
+                               action_form=ActionForm())  # fmt: skip
     job = jobs.create_job("publish", event.id)
     audit.record("schedule.publish", actor=actor(), event_id=event.id, target=job)
     background.enqueue("publish_event", job.id, event.id, job_id=job.id)

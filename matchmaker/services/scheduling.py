@@ -59,6 +59,25 @@ def list_meetings(
     )
 
 
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing would do: the drafts it publishes and how many people they involve."""
+
+    meetings: int
+    people: int
+
+
+def publish_preview(event: Event) -> PublishPreview:
+    drafts = (Meeting.event_id == event.id, Meeting.status == "draft")
+    meetings = db.session.execute(db.select(db.func.count()).where(*drafts)).scalar_one()
+    sides = db.union(
+        db.select(Meeting.government_id.label("person")).where(*drafts),
+        db.select(Meeting.partner_id.label("person")).where(*drafts),
+    ).subquery()
+    people = db.session.execute(db.select(db.func.count()).select_from(sides)).scalar_one()
+    return PublishPreview(meetings, people)
+
+
 def has_meetings(event: Event, statuses: tuple[str, ...]) -> bool:
     query = db.select(Meeting.id).where(Meeting.event_id == event.id, Meeting.status.in_(statuses))
     return db.session.execute(query.limit(1)).first() is not None

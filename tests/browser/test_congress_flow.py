@@ -74,7 +74,7 @@ def test_congress_from_import_to_calendar(
     assert int(booked.locator("dd").inner_text()) > 0
     organiser.get_by_role("link", name="Cuadrícula", exact=True).click()
     screenshot(organiser, "organiser-grid-es")
-    run_job(organiser, "Publicar la agenda", "publish")
+    run_job(organiser, "Publicar la agenda", "publish", confirm="Sí, publicar")
 
     agenda_has_meeting(official, partner_name)
     check_ics(official, partner_name)
@@ -149,10 +149,14 @@ def approve_above(page: Any, min_score: float) -> None:
     )
 
 
-def run_job(page: Any, button: str, kind: str) -> None:
-    """Start a job from the schedule page and wait for the worker to finish it."""
+def run_job(page: Any, button: str, kind: str, confirm: str | None = None) -> None:
+    """Start a job from the schedule page (confirming it on the page that says what it will
+    do, when it asks) and wait for the worker to finish it."""
     page.get_by_role("link", name="Agenda", exact=True).click()
     page.get_by_role("button", name=button).click()
+    if confirm is not None:
+        screenshot(page, f"organiser-confirm-{kind}-es")
+        page.get_by_role("button", name=confirm).click()
     expect(page.get_by_role("heading", name=re.compile(r"^Tarea #\d+"))).to_be_visible()
     # The page polls the job and reloads itself when it is over.
     expect(page.locator("#job-state")).to_have_text("Terminada", timeout=JOB_TIMEOUT_MS)

@@ -104,7 +104,13 @@ def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tas
     draft(app, data.event_id)
     login_organiser(client)
     assert "Publica los 6 borradores" in client.get("/organiser/schedule").get_data(as_text=True)
-    response = post(client, "/organiser/schedule/publish", {}, "/organiser/schedule")
+    asked = post(client, "/organiser/schedule/publish", {}, "/organiser/schedule")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Se publicarán 6 reuniones en borrador." in page
+    assert "5 participantes la verán en su agenda." in page  # 2 officials, 3 partners
+    assert "El correo no está configurado" in page and tasks.sent == []
+    response = post(client, "/organiser/schedule/publish", {"confirmed": "1"},
+                    "/organiser/schedule")  # fmt: skip
     with app.app_context():
         job = db.session.execute(db.select(Job)).scalar_one()
         assert job.kind == "publish"
@@ -170,3 +176,30 @@ def test_the_grid_shows_one_day_at_a_time(app: Flask, client: FlaskClient) -> No
     # A day the event does not have shows the first.
     unknown = client.get("/organiser/schedule/grid?day=9").get_data(as_text=True)
     assert 'aria-current="page">mié, 10 mar</strong>' in unknown and "10/03<br>09:00" in unknown
+
+
+def test_a_bad_minimum_is_shown_at_its_field_and_starts_nothing(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    seed(app)
+    login_organiser(client)
+    response = post(client, "/organiser/schedule/start", {"min_meetings": "500"},
+                    "/organiser/schedule")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="min_meetings-error"' in page
+    assert 'value="500"' in page and tasks.sent == []
+
+
+def test_after_publishing_a_new_run_books_only_the_unbooked_pairs_by_default(
+    app: Flask, client: FlaskClient
+) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    login_organiser(client)
+    box = 'id="unbooked_only" name="unbooked_only" type="checkbox"'
+    assert box in client.get("/organiser/schedule").get_data(as_text=True)
+    assert "checked " + box not in client.get("/organiser/schedule").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(db.update(Meeting).values(status="published"))
+        db.session.commit()
+    assert "checked " + box in client.get("/organiser/schedule").get_data(as_text=True)

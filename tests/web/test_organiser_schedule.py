@@ -107,7 +107,7 @@ def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tas
     asked = post(client, "/organiser/schedule/publish", {}, "/organiser/schedule")
     page = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "Se publicarán 6 reuniones en borrador." in page
-    assert "5 participantes la verán en su agenda." in page  # 2 officials, 3 partners
+    assert "5 participantes verán sus reuniones en su agenda." in page  # 2 officials, 3 partners
     assert "El correo no está configurado" in page and tasks.sent == []
     response = post(client, "/organiser/schedule/publish", {"confirmed": "1"},
                     "/organiser/schedule")  # fmt: skip

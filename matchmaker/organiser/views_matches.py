@@ -13,7 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.ids import page_number, parse_id, parse_ids
 from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion, Participant
 from matchmaker.models.matching import SUGGESTION_STATUSES
-from matchmaker.organiser import bp
+from matchmaker.organiser import audit_words, bp
 from matchmaker.organiser.common import actor, back_within, current_event
 from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
 from matchmaker.services import audit, decisions, matching, participants
@@ -246,6 +246,10 @@ def audit_log() -> str:
     ).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = page_number(request.args.get("page"), last=pages)
-    entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
-    return render_template("organiser/audit.html", event=event, entries=list(entries),
+    entries = list(
+        db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
+    )
+    subjects = audit.load_subjects(event, entries)
+    lines = [(entry, audit_words.describe(entry, subjects, event)) for entry in entries]
+    return render_template("organiser/audit.html", event=event, lines=lines,
                            page=page, pages=pages, total=total)  # fmt: skip

@@ -184,7 +184,11 @@ def test_audit_log_lists_every_decision(app: Flask, client: FlaskClient) -> None
     post(client, f"/organiser/matches/{data.suggestions[1]}/decide", {"decision": "reject"})
     page = client.get("/organiser/audit").get_data(as_text=True)
     assert "2 entradas" in page
-    assert "suggestion.approved" in page and "suggestion.rejected" in page
+    with app.app_context():
+        first, second = (db.session.get_one(MatchSuggestion, data.suggestions[i]) for i in (0, 1))
+        pairs = [f"{s.government.name} ↔ {s.partner.organisation}" for s in (first, second)]
+    assert f"Aprobó el par {pairs[0]}." in page and f"Rechazó el par {pairs[1]}." in page
+    assert "suggestion.approved" not in page and "matchsuggestion" not in page  # no codes
     assert "org@example.org" in page
 
 

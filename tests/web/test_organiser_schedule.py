@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.dates import event_moment
 from matchmaker.extensions import db
 from matchmaker.models import Event, Job, Meeting
 from matchmaker.services import jobs, scheduling
@@ -203,3 +204,25 @@ def test_after_publishing_a_new_run_books_only_the_unbooked_pairs_by_default(
         db.session.execute(db.update(Meeting).values(status="published"))
         db.session.commit()
     assert "checked " + box in client.get("/organiser/schedule").get_data(as_text=True)
+
+
+def test_the_history_tells_meetings_in_words_with_tables_from_one(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    data = seed(app)
+    first = draft(app, data.event_id)[0]
+    with app.app_context():
+        meeting = db.session.get_one(Meeting, first)
+        pair = f"{meeting.government.name} ↔ {meeting.partner.organisation}"
+        table, slot = meeting.table_number, meeting.slot_index
+        when = event_moment(
+            db.session.get_one(Event, data.event_id).calendar().slots[slot].start,
+            db.session.get_one(Event, data.event_id),
+            "es",
+        )
+    login_organiser(client)
+    post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
+    history = client.get("/organiser/audit").get_data(as_text=True)
+    assert f"Canceló la reunión {pair} de la mesa {table + 1}, {when}." in history
+    english = client.get("/organiser/audit", headers={"Accept-Language": "en"})
+    assert "Cancelled the meeting" in english.get_data(as_text=True)

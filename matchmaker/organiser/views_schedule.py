@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from matchmaker import background
 from matchmaker.auth.access import organiser_required
+from matchmaker.dates import event_moment
 from matchmaker.extensions import db
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, Job, Meeting
@@ -191,23 +193,12 @@ def people_agendas() -> str:
                            action_form=ActionForm())  # fmt: skip
 
 
-def _meeting_action(meeting_id: int, rebook: bool) -> Response:
-    event = current_event()
+def _own_meeting(meeting_id: int) -> Meeting | None:
+    """The event's meeting, if the form is genuine and the meeting is the event's."""
     meeting = db.session.get(Meeting, meeting_id)
-    if not ActionForm().validate_on_submit() or meeting is None or meeting.event_id != event.id:
-        flash(_("No se pudo cambiar la reunión."), "error")
-        return _back_to_schedule()
-    audit.record("meeting.moved" if rebook else "meeting.cancelled", actor=actor(),
-                 event_id=event.id, target=meeting, slot=meeting.slot_index,
-                 table=meeting.table_number, status=meeting.status)  # fmt: skip
-    background.enqueue("cancel_meeting", meeting.id, rebook)
-    db.session.commit()
-    if rebook:
-        flash(_("Buscando otro turno para la reunión; la agenda se actualizará enseguida."),
-              "success")  # fmt: skip
-    else:
-        flash(_("Cancelando la reunión."), "success")
-    return _back_to_schedule()
+    if not ActionForm().validate_on_submit() or meeting is None:
+        return None
+    return meeting if meeting.event_id == current_event().id else None
 
 
 def _back_to_schedule() -> Response:
@@ -217,13 +208,51 @@ def _back_to_schedule() -> Response:
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @organiser_required
 def cancel_meeting(meeting_id: int) -> Response:
-    return _meeting_action(meeting_id, rebook=False)
+    meeting = _own_meeting(meeting_id)
+    if meeting is None:
+        flash(_("No se pudo cambiar la reunión."), "error")
+        return _back_to_schedule()
+    audit.record("meeting.cancelled", actor=actor(), event_id=meeting.event_id, target=meeting,
+                 slot=meeting.slot_index, table=meeting.table_number,
+                 status=meeting.status)  # fmt: skip
+    background.enqueue("cancel_meeting", meeting.id, False)
+    db.session.commit()
+    flash(_("Cancelando la reunión."), "success")
+    return _back_to_schedule()
 
 
 @bp.post("/meetings/<int:meeting_id>/move")
 @organiser_required
-def move_meeting(meeting_id: int) -> Response:
-    return _meeting_action(meeting_id, rebook=True)
+def move_meeting(meeting_id: int) -> Response | str:
+    """First the slots where both sides are free and a table is open; then, one chosen, the
+    meeting moves there (nobody else moves)."""
+    meeting = _own_meeting(meeting_id)
+    if meeting is None:
+        flash(_("No se pudo cambiar la reunión."), "error")
+        return _back_to_schedule()
+    event = current_event()
+    chosen = parse_id(request.form.get("slot"))  # slots are numbered from 1 in the form
+    if chosen is None:
+        return render_template("organiser/move_meeting.html", event=event, meeting=meeting,
+                               free=scheduling.free_slots_for(meeting),
+                               slots=event.calendar().slots, action_form=ActionForm(),
+                               back=request.form.get("next", ""))  # fmt: skip
+    slot = chosen - 1
+    before = {"slot": meeting.slot_index, "table": meeting.table_number}
+    try:
+        scheduling.move_meeting(meeting, slot)
+        audit.record("meeting.moved", actor=actor(), event_id=event.id, target=meeting,
+                     **before, to_slot=slot, to_table=meeting.table_number)  # fmt: skip
+        if meeting.status == "published":
+            background.enqueue("send_invitations", event.id)
+        db.session.commit()
+    except (scheduling.SlotTaken, IntegrityError):
+        db.session.rollback()
+        flash(_("Ese turno ya no está libre para las dos partes: elige otro."), "error")
+        return _back_to_schedule()
+    flash(_("Reunión movida a la mesa %(table)s, %(when)s.", table=meeting.table_number + 1,
+            when=event_moment(event.calendar().slots[slot].start, event)), "success")  # fmt: skip
+    return _back_to_schedule()
 
 
 @bp.post("/schedule/invitations/retry")

@@ -6,9 +6,10 @@ flush, and the task or view that calls them commits (and retries on a lost race)
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
 
 from matchmaker.domain.progress import Progress
 from matchmaker.domain.scheduling import (
@@ -267,6 +268,51 @@ def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | N
     event = meeting_event(meeting)
     avoid = frozenset({meeting.slot_index})
     return book_pair(event, meeting.government_id, meeting.partner_id, avoid_slots=avoid)
+
+
+class SlotTaken(ValueError):
+    """The chosen slot is not free for both sides with a table open (any more)."""
+
+
+def free_slots_for(meeting: Meeting) -> list[int]:
+    """The slots a meeting could move to without moving anyone else: both sides present and
+    free, and a table open."""
+    event = meeting_event(meeting)
+    others = db.select(Meeting.slot_index).where(
+        Meeting.event_id == event.id, Meeting.status.in_(LIVE), Meeting.id != meeting.id
+    )
+    sides = or_(Meeting.government_id == meeting.government_id,
+                Meeting.partner_id == meeting.partner_id)  # fmt: skip
+    busy = set(db.session.execute(others.where(sides)).scalars())
+    load = Counter(db.session.execute(others).scalars())
+    absent = set(meeting.government.unavailable) | set(meeting.partner.unavailable)
+    return [
+        slot
+        for slot in range(event.calendar().num_slots)
+        if slot != meeting.slot_index
+        and slot not in busy | absent
+        and load[slot] < event.num_tables
+    ]
+
+
+def move_meeting(meeting: Meeting, slot: int) -> None:
+    """Move the meeting to ``slot`` at its first open table; SlotTaken when that slot is not
+    free. A published meeting's invitation goes out again with the new time. A move racing
+    another booking of the slot loses at the unique indexes (IntegrityError at the flush)."""
+    if slot not in free_slots_for(meeting):
+        raise SlotTaken(f"slot {slot} is not free for meeting {meeting.id}")
+    taken = set(db.session.execute(
+        db.select(Meeting.table_number).where(
+            Meeting.event_id == meeting.event_id, Meeting.slot_index == slot,
+            Meeting.status.in_(LIVE),
+        )
+    ).scalars())  # fmt: skip
+    table = min(set(range(meeting_event(meeting).num_tables)) - taken)
+    meeting.slot_index, meeting.table_number = slot, table
+    if meeting.status == "published":  # tell both sides the new time
+        meeting.invitation_sent_at = None
+        meeting.invitation_attempts, meeting.invitation_error = 0, ""
+    db.session.flush()
 
 
 def meeting_event(meeting: Meeting) -> Event:

@@ -3,6 +3,8 @@ publish, cancel and move (tasks are recorded, not run: real workers are tested e
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -120,21 +122,76 @@ def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tas
     assert tasks["publish_event"].committed == [True]
 
 
-def test_cancel_and_move_enqueue_the_task(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
+def test_cancel_enqueues_the_task(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
     data = seed(app)
-    first, second = draft(app, data.event_id)[:2]
+    first = draft(app, data.event_id)[0]
     login_organiser(client)
     post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
-    post(
-        client,
-        f"/organiser/meetings/{second}/move",
-        {"next": "/organiser/schedule/people?participant=1"},
-        "/organiser/schedule/grid",
-    )
-    assert tasks["cancel_meeting"].calls == [(first, False), (second, True)]
-    assert audit_actions(app)[-2:] == ["meeting.cancelled", "meeting.moved"]
+    assert tasks["cancel_meeting"].calls == [(first, False)]
+    assert audit_actions(app)[-1:] == ["meeting.cancelled"]
     missing = post(client, "/organiser/meetings/9999/cancel", {}, "/organiser/schedule/grid")
-    assert missing.status_code == 302 and len(tasks["cancel_meeting"].calls) == 2
+    assert missing.status_code == 302 and len(tasks["cancel_meeting"].calls) == 1
+
+
+def test_move_offers_the_free_slots_and_moves_to_the_chosen_one(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    data = seed(app)
+    meeting_id = draft(app, data.event_id)[0]
+    with app.app_context():
+        meeting = db.session.get_one(Meeting, meeting_id)
+        busy = {
+            m.slot_index
+            for m in db.session.execute(db.select(Meeting)).scalars()
+            if m.id != meeting.id
+            and (m.government_id == meeting.government_id or m.partner_id == meeting.partner_id)
+        }
+        meeting.partner.unavailable = [11]  # the partner leaves before the last slot
+        db.session.commit()
+        own = meeting.slot_index
+    expected = [s for s in range(12) if s not in busy | {own, 11}]
+    login_organiser(client)
+    page = post(client, f"/organiser/meetings/{meeting_id}/move", {"next": "/organiser/schedule"},
+                "/organiser/schedule/grid").get_data(as_text=True)  # fmt: skip
+    offered = [int(v) - 1 for v in re.findall(r'name="slot" id="slot-\d+" value="(\d+)"', page)]
+    assert offered == expected and tasks.sent == []
+    target = expected[-1]
+    moved = post(client, f"/organiser/meetings/{meeting_id}/move", {"slot": str(target + 1)},
+                 "/organiser/schedule/grid")  # fmt: skip
+    assert moved.status_code == 302
+    with app.app_context():
+        meeting = db.session.get_one(Meeting, meeting_id)
+        assert meeting.slot_index == target and meeting.status == "draft"
+    assert audit_actions(app)[-1] == "meeting.moved"
+    assert tasks.sent == []  # a draft: nobody to tell yet
+    assert "Reunión movida" in client.get("/organiser/schedule/grid").get_data(as_text=True)
+    # A slot where one side is absent (the partner's last) is refused, and nothing moves.
+    refused = post(client, f"/organiser/meetings/{meeting_id}/move", {"slot": "12"},
+                   "/organiser/schedule/grid")  # fmt: skip
+    assert refused.status_code == 302
+    with app.app_context():
+        assert db.session.get_one(Meeting, meeting_id).slot_index == target
+    assert "ya no está libre" in client.get("/organiser/schedule/grid").get_data(as_text=True)
+
+
+def test_moving_a_published_meeting_sends_the_invitation_again(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    data = seed(app)
+    meeting_id = draft(app, data.event_id)[0]
+    with app.app_context():
+        db.session.execute(
+            db.update(Meeting).values(status="published", invitation_sent_at=db.func.now())
+        )
+        db.session.commit()
+        free = scheduling.free_slots_for(db.session.get_one(Meeting, meeting_id))
+    login_organiser(client)
+    post(client, f"/organiser/meetings/{meeting_id}/move", {"slot": str(free[0] + 1)},
+         "/organiser/schedule/grid")  # fmt: skip
+    with app.app_context():
+        meeting = db.session.get_one(Meeting, meeting_id)
+        assert meeting.slot_index == free[0] and meeting.invitation_sent_at is None
+    assert tasks["send_invitations"].calls == [(data.event_id,)]
 
 
 def test_the_schedule_page_names_the_first_unbooked_pairs_and_counts_the_rest(

@@ -14,7 +14,10 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    release_session()
 
     if app.config["CELERY"]["broker_url"].startswith("sqla+"):
         _poll_embedded_broker_often()
@@ -28,6 +31,24 @@ def celery_init_app(app: Flask) -> Celery:
 
     watch(celery_app, app)  # its workers say they are alive: workers/health.py
     return celery_app
+
+
+def release_session() -> None:
+    """End the task's database session before its app context does.
+
+    Ending it rolls back whatever a read after the last commit began. On a connection the
+    database has closed since (a restart, an administrator's kill), even that rollback fails:
+    the connection is thrown away instead, so a task whose work is saved does not fail (and a
+    task that failed keeps its own error, for its retry)."""
+    from sqlalchemy.exc import OperationalError
+
+    from matchmaker.extensions import db
+
+    try:
+        db.session.remove()
+    except OperationalError:
+        db.session().invalidate()  # close without the rollback the dead connection refuses
+        db.session.remove()
 
 
 def _poll_embedded_broker_often() -> None:

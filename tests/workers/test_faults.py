@@ -362,3 +362,21 @@ def test_a_schedule_job_ends_right_when_its_connection_is_killed(
         assert len(retried) == jobs.get_job(retried_job).result["meetings"] > 0
         assert_no_double_booking(retried, SCHEDULE_OFFICIALS)
     assert not [m for m in live_meetings(worker_app) if m.event_id == last_event]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # an admin's kill
+def test_a_session_whose_connection_was_killed_after_the_work_ends_quietly(app: Flask) -> None:
+    """A task's last read began a transaction; the database then killed the connection.
+    Ending the session cannot roll back on it: the connection is dropped instead of failing
+    a task whose work is saved, and the next task gets a fresh one."""
+    from workers.celery_app import release_session
+
+    with app.app_context():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool,
+                                  isolation_level="AUTOCOMMIT")  # fmt: skip
+        with killer.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        killer.dispose()
+        release_session()  # raised OperationalError before
+        assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1

@@ -11,7 +11,15 @@ pairs, meetings, weight, % of the bound file's bound, % of the solver's own (flo
 solver's tighter (grouped-flow) bound and the weight's % of it, seconds to solve (wall clock and
 this process's CPU time: on a shared machine the second is the steadier) and to load, the
 overshoot past the time limit, the process's peak memory so far and the checker's verdict.
-``--only`` takes instance names (``xl-stress``) or sizes (``xxl``).
+``--only`` takes instance names (``xl-stress``) or sizes (``xxl``). Before the verdict come
+how compact the personal agendas are (``idle``: idle slots between meetings of a day, summed
+over people; ``people``: how many have any; ``last``: the mean slot of the day, from 1, of a
+person's last meeting) and ``spread``: meetings at the busiest table minus at the idlest.
+
+With ``--interpreters`` it runs on the instances with languages and interpreters made from those
+by ``bench/interpreter_instances.py`` (written to ``bench/out/interpreter-instances``), checks them
+with ``bench/sched_check.py`` (which also checks tables and interpreters), and adds the meetings
+that need an interpreter, how many of them have one and that share.
 """
 
 from __future__ import annotations
@@ -100,6 +108,11 @@ def run_one(path: Path, out: Path, checker: Path, time_limit: float) -> dict[str
         "loading": loading,
         "overshoot": overshoot,
         "peak_mb": _peak_rss_mb(),
+        "staffed": _staffed(verdict),
+        "idle": report.idle_gaps,
+        "people_idle": report.people_with_gaps,
+        "last": report.mean_last_slot,
+        "spread": report.table_spread,
         "verdict": (
             f"VALID (0 violations, {tables} table clashes)"
             if violations == 0 and tables == 0
@@ -118,29 +131,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=TIME_LIMIT, help="seconds per instance, with loading"
     )
+    parser.add_argument(
+        "--interpreters", action="store_true", help="add languages and interpreters to each"
+    )
     args = parser.parse_args(argv)
     checker = args.checker or args.instances.parent / "check.py"
+    paths = instance_files(args.instances, args.only)
+    if args.interpreters:
+        checker = args.checker or REPO / "bench" / "sched_check.py"
+        paths = _with_interpreters(paths)
     args.out.mkdir(parents=True, exist_ok=True)
+    width = 21 if args.interpreters else 14  # names gain "-interp"
+    staffed = f"{'staffed (needing)':>22}  " if args.interpreters else ""
     header = (
-        f"{'instance':<14} {'pairs':>6} {'meetings':>8} {'weight':>9} {'% bound':>8} "
+        f"{'instance':<{width}} {'pairs':>6} {'meetings':>8} {'weight':>9} {'% bound':>8} "
         f"{'% own':>7} {'tighter bound':>13} {'% tighter':>9} {'solve s':>7} {'cpu s':>6} "
-        f"{'load s':>6} {'over s':>6} {'peak MB':>7}  checker"
+        f"{'load s':>6} {'over s':>6} {'peak MB':>7} {'idle':>6} {'people':>6} {'last':>5} "
+        f"{'spread':>6}  "
+        f"{staffed}checker"
     )
     print(header)
     print("-" * len(header))
     ok = True
-    for path in instance_files(args.instances, args.only):
+    for path in paths:
         row = run_one(path, args.out, checker, args.time_limit)
         ok = ok and str(row["verdict"]).startswith("VALID")
         pct = f"{row['pct']:.3f}" if isinstance(row["pct"], float) else "-"
+        staffed = f"{row['staffed']:>22}  " if args.interpreters else ""
         print(
-            f"{row['instance']:<14} {row['pairs']:>6} {row['meetings']:>8} {row['weight']:>9} "
+            f"{row['instance']:<{width}} {row['pairs']:>6} {row['meetings']:>8} {row['weight']:>9} "
             f"{pct:>8} {row['own_pct']:>7.3f} {row['tighter']:>13.0f} {row['tighter_pct']:>9.3f} "
             f"{row['seconds']:>7.2f} {row['cpu']:>6.2f} {row['loading']:>6.2f} "
-            f"{row['overshoot']:>6.2f} {row['peak_mb']:>7.0f}  {row['verdict']}",
+            f"{row['overshoot']:>6.2f} {row['peak_mb']:>7.0f} {row['idle']:>6} "
+            f"{row['people_idle']:>6} {row['last']:>5.2f} {row['spread']:>6}  "
+            f"{staffed}{row['verdict']}",
             flush=True,
         )
     return 0 if ok else 1
+
+
+def _with_interpreters(sources: list[Path]) -> list[Path]:
+    """The interpreter versions of ``sources``, generated unless already newer than them."""
+    from interpreter_instances import DEFAULT_OUT, generate, target_of
+
+    generator = Path(__file__).with_name("interpreter_instances.py")
+    paths = []
+    for source in sources:
+        target = target_of(source, DEFAULT_OUT)
+        newest = max(source.stat().st_mtime, generator.stat().st_mtime)
+        if not target.exists() or target.stat().st_mtime < newest:
+            target = generate(source, DEFAULT_OUT)
+        paths.append(target)
+    return paths
+
+
+def _staffed(verdict: dict[str, object]) -> str:
+    """``staffed (needing) = share %`` from the extended checker's verdict, else ``-``."""
+    needing, staffed = verdict.get("needing_interpreter"), verdict.get("staffed")
+    if not isinstance(needing, int) or not isinstance(staffed, int):
+        return "-"
+    share = 100.0 * staffed / needing if needing else 100.0
+    return f"{staffed} ({needing}) {share:5.1f}%"
 
 
 def _peak_rss_mb() -> float:

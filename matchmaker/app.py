@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from matchmaker import background, config
+from matchmaker import background, config, dates
 from matchmaker.error_pages import register_error_pages
 from matchmaker.extensions import babel, csrf, db, login_manager, migrate
 from matchmaker.http_security import register_security_headers
@@ -48,6 +48,7 @@ def create_app(
     register_error_pages(app)
     register_throttling(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(dates.TEMPLATE_HELPERS)  # one format per kind of date
     from workers.celery_app import celery_init_app
 
     celery_init_app(app)
@@ -114,8 +115,9 @@ def _register_converters(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth import bp as auth_bp
     from matchmaker.main import bp as main_bp
+    from matchmaker.offline import bp as offline_bp
     from matchmaker.organiser import bp as organiser_bp
     from matchmaker.participant import bp as participant_bp
 
-    for blueprint in (main_bp, auth_bp, organiser_bp, participant_bp):
+    for blueprint in (main_bp, auth_bp, organiser_bp, participant_bp, offline_bp):
         app.register_blueprint(blueprint)

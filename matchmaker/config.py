@@ -25,6 +25,8 @@ PERIODIC_TASKS = {
     ),
     "sweep-due-work": ("workers.periodic.sweep_due_work", "MATCHMAKER_SWEEP_INTERVAL", 300),
     "clean-up-jobs": ("workers.periodic.clean_up_jobs", "MATCHMAKER_CLEANUP_INTERVAL", 86400),
+    # No-shows and standby offers: a minute's delay is a minute of an empty table.
+    "watch-meetings": ("workers.periodic.watch_meetings", "MATCHMAKER_LIVE_INTERVAL", 60),
 }
 #: The beat's record of when each task last ran, in the instance folder (never the repo).
 BEAT_SCHEDULE_FILE = "celerybeat-schedule"

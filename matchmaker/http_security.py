@@ -33,6 +33,10 @@ HEADERS = {
 }
 #: A year, as browsers' preload lists expect; only sent when the public address is https.
 HSTS = "max-age=31536000"
+#: Logging out drops what the browser kept of the site: the service worker's offline copy
+#: of the agenda ("storage" covers Cache Storage and the worker itself), so a shared phone
+#: keeps nobody's agenda. static/app.js does the same for browsers that ignore this header.
+CLEAR_ON_LOGOUT = '"cache", "storage"'
 
 
 def register_security_headers(app: Flask) -> None:
@@ -46,6 +50,8 @@ def _secure_response(response: Response) -> Response:
         # Pages, agendas, PDFs and calendar files are personal: no shared or disk cache.
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Vary", "Cookie")
+    if request.endpoint == "auth.logout":
+        response.headers["Clear-Site-Data"] = CLEAR_ON_LOGOUT
     if str(current_app.config.get("BASE_URL") or "").startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

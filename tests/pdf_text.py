@@ -159,3 +159,50 @@ def _literal(content: bytes, i: int) -> tuple[bytes, int]:
             return bytes(out[1:]), i + 1
         out += char
         i += 1
+
+
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)")
+
+
+def stretched_pages(pdf: bytes) -> list[int]:
+    """The pages (numbered from 1) where some text is stretched to a width, as justified text
+    is: word spacing set (``Tw``) or spaces widened inside a ``TJ`` array."""
+    objects = _objects(pdf)
+    pages = next(o for o in objects.values() if re.search(rb"/Type\s*/Pages\b", o.header))
+    kids = re.search(rb"/Kids\s*\[([^\]]*)\]", pages.header)
+    assert kids is not None, "no page list"
+    found = []
+    for number, ref in enumerate(re.findall(_REFERENCE, kids.group(1)), start=1):
+        contents = re.search(rb"/Contents\s+" + _REFERENCE, objects[int(ref)].header)
+        assert contents, "a page without contents"
+        if _stretches(objects[int(contents.group(1))].stream or b""):
+            found.append(number)
+    return found
+
+
+def _stretches(content: bytes) -> bool:
+    """A non-zero ``Tw``, or a number among a ``TJ`` array's strings (an operator's operands
+    are what came after the previous operator)."""
+    numbers: list[bytes] = []
+    i = 0
+    while i < len(content):
+        char = content[i : i + 1]
+        if char == b"(":
+            _text, i = _literal(content, i)
+        elif char == b"<" and content[i + 1 : i + 2] != b"<":
+            i = content.index(b">", i) + 1
+        elif number := _NUMBER.match(content, i):
+            numbers.append(number.group(0))
+            i = number.end()
+        elif char.isalpha():
+            word = re.match(rb"[A-Za-z*]+", content[i:])
+            operator = word.group(0) if word else char
+            if operator == b"Tw" and numbers and float(numbers[-1]) != 0:
+                return True
+            if operator == b"TJ" and numbers:
+                return True
+            numbers = []
+            i += len(operator)
+        else:
+            i += 1
+    return False

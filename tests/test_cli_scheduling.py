@@ -27,7 +27,7 @@ def test_schedule_file_solves_a_public_instance(invoke, tmp_path: Path) -> None:
     assert "of bound" in result.output
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows and list(rows[0]) == ["government_id", "partner_id", "slot", "table"]
+    assert rows and list(rows[0]) == ["government_id", "partner_id", "slot", "table", "interpreter"]
     checker = SHARED / "bench" / "sched" / "check.py"
     verdict = subprocess.run(
         [sys.executable, str(checker), str(instance), str(out), "--json"],

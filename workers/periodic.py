@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker import background
 from matchmaker.extensions import db
-from matchmaker.services import housekeeping, reminders
+from matchmaker.orm import utcnow
+from matchmaker.services import housekeeping, notifications, reminders, standby
 from matchmaker.services.mail import MailServerUnavailable
 from workers.locks import periodic_lock
 
@@ -108,6 +109,10 @@ def retry_failed_mail() -> Summary:
         background.enqueue("retry_failed_invitations")
     for event_id in due.unsent_invitations:
         background.enqueue("send_invitations", event_id)
+    if due.cancellations:
+        background.enqueue("send_cancellation_notices")
+    if notifications.list_due_mail():  # a message's mail whose task was lost: claimed once
+        background.enqueue("send_notification_mails")
     base_url = config["BASE_URL"]
     if (due.account_invitations or due.request_notices) and not base_url:
         log.warning("account invitations and request notices not retried: "
@@ -136,6 +141,19 @@ def sweep_due_work() -> Summary:
         log.info("sweep: %d stale jobs failed, suggestions sent again for events %s",
                  stale, events)  # fmt: skip
     return {"stale_jobs": stale, "recomputations": events}
+
+
+@periodic
+def watch_meetings() -> Summary:
+    """The meeting area: mark the no-shows of the slot under way, offer standby meetings
+    (mailed to both people when mail is set up), expire the offers of ended slots."""
+    summary = standby.watch_meetings(utcnow())
+    if summary["offers"] and current_app.config["SMTP_URL"]:
+        background.enqueue("send_standby_offers", current_app.config["BASE_URL"])
+    db.session.commit()  # the mail task goes to the workers after this
+    if summary["no_shows"] or summary["offers"]:
+        log.info("meeting area: %s", summary)
+    return summary
 
 
 @periodic

@@ -27,6 +27,7 @@ from matchmaker.models import Event, Meeting, MeetingRequest, User
 from matchmaker.services import (
     agenda_pdf,
     agendas,
+    cancellations,
     invitations,
     jobs,
     matching,
@@ -232,6 +233,47 @@ def send_request_notices(base_url: str) -> None:
     mail_each(notices.due_notices(), send)
 
 
+@task(autoretry_for=MAIL_RETRY)
+def send_cancellation_notices() -> None:
+    """Tell both sides of each cancelled meeting they knew of that it is off, once."""
+
+    def send(meeting_id: int, smtp_url: str, sender: str) -> None:
+        meeting = cancellations.claim_cancellation(meeting_id)
+        if meeting is not None:
+            cancellations.send_cancellation(meeting, smtp_url, sender)
+
+    mail_each(cancellations.list_due_cancellations(), send)
+
+
+@task(autoretry_for=MAIL_RETRY)
+def send_notification_mails() -> None:
+    """Mail each due notification (new messages) once: claimed, sent and marked in one
+    transaction; one read in the app meanwhile is claimed and not mailed."""
+    from matchmaker.services import notifications
+
+    base_url = current_app.config["BASE_URL"]
+
+    def send(notification_id: int, smtp_url: str, sender: str) -> None:
+        notification = notifications.claim_mail(notification_id)
+        if notification is not None:
+            notifications.send_notification_mail(notification, smtp_url, sender, base_url)
+
+    mail_each(notifications.list_due_mail(), send)
+
+
+@task(autoretry_for=MAIL_RETRY)
+def send_standby_offers(base_url: str = "") -> None:
+    """Tell both people of each open standby offer, once (matchmaker.services.standby)."""
+    from matchmaker.services import standby_mail
+
+    def send(offer_id: int, smtp_url: str, sender: str) -> None:
+        offer = standby_mail.claim_offer_mail(offer_id)
+        if offer is not None:
+            standby_mail.send_offer_mail(offer, smtp_url, sender, base_url)
+
+    mail_each(standby_mail.list_due_offer_mail(), send)
+
+
 @task()
 def book_approved_pair(event_id: int, government_id: int, partner_id: int) -> str:
     """Book a late-approved pair into the best free slot, moving nobody; the outcome goes to
@@ -247,20 +289,6 @@ def book_approved_pair(event_id: int, government_id: int, partner_id: int) -> st
         return outcome
 
     return commit_with_retry(book).describe()
-
-
-@task()
-def cancel_meeting(meeting_id: int, rebook: bool = False) -> str:
-    """Cancel a meeting; with rebook, move its pair to the best other free slot."""
-
-    def work() -> str:
-        meeting = db.session.get(Meeting, meeting_id)
-        if meeting is None:
-            return "missing"
-        outcome = scheduling.cancel_meeting(meeting, rebook=rebook)
-        return outcome.describe() if outcome else "cancelled"
-
-    return commit_with_retry(work)
 
 
 @task()
@@ -284,6 +312,11 @@ def report_summary(report: ScheduleReport, limit: int = 50) -> dict[str, Any]:
     """The report as JSON for the job row (long lists cut to ``limit``)."""
     summary = dataclasses.asdict(report)
     summary["unscheduled_count"] = len(report.unscheduled_pairs)
+    # Every pair's reason counted, so the job page says why for all of them, not the first.
+    reasons: dict[str, int] = {}
+    for _pair, reason in report.unscheduled_pairs:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    summary["unscheduled_reasons"] = reasons
     summary["unscheduled_pairs"] = [
         {**dataclasses.asdict(pair), "reason": reason}
         for pair, reason in report.unscheduled_pairs[:limit]

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -22,8 +22,9 @@ from matchmaker.domain.spreadsheet import neutralise_row, restore
 from matchmaker.domain.vocabulary import KINDS, LANGUAGE_CODES, ORGANISATION_TYPES, THEMES
 
 __all__ = [
-    "ALL_COLUMNS", "MAX_LENGTHS", "MAX_MEETINGS", "MAX_SLOTS", "MESSAGES", "ImportRejected",
-    "ParsedFile", "ParticipantRecord", "RowError", "parse_participants", "write_participants",
+    "ALL_COLUMNS", "COUNTRY_CODES", "MAX_LENGTHS", "MAX_MEETINGS", "MAX_SLOTS", "MESSAGES",
+    "ImportRejected", "ParsedFile", "ParticipantRecord", "RowError", "parse_participants",
+    "parse_record", "write_participants",
 ]  # fmt: skip
 
 REQUIRED_COLUMNS = (
@@ -69,6 +70,8 @@ _COUNTRY_CODES = frozenset(
     for code in Locale("en").territories
     if isinstance(code, str) and re.fullmatch("[A-Z]{2}", code) and code not in _NOT_COUNTRIES
 )
+#: The country codes a file may give (ISO 3166-1 alpha-2 as CLDR knows them): forms offer these.
+COUNTRY_CODES = _COUNTRY_CODES
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,13 @@ def parse_participants(data: bytes) -> ParsedFile:
         errors.append(RowError(2, "", "no_participants"))
     optional = tuple(c for c in OPTIONAL_COLUMNS if c in header)
     return ParsedFile(records if not errors else [], errors, optional)
+
+
+def parse_record(values: Mapping[str, str]) -> tuple[ParticipantRecord | None, list[RowError]]:
+    """One participant given column by column (a form, say), checked by exactly the rules a
+    file's row is: a record, or every error (``line`` 0, ``column`` the column at fault).
+    Columns missing from ``values`` are blank."""
+    return _parse_row(0, list(ALL_COLUMNS), [values.get(name, "") for name in ALL_COLUMNS])
 
 
 def _decode(data: bytes) -> tuple[str, RowError | None]:

@@ -2,6 +2,8 @@
 
 from matchmaker.models.audit import AuditEntry
 from matchmaker.models.event import Event
+from matchmaker.models.interest import InterestMark, Mark
+from matchmaker.models.interpreter import Interpreter
 from matchmaker.models.jobs import ExportFile, Job, WorkerHeartbeat
 from matchmaker.models.matching import (
     BlockedPair,
@@ -10,7 +12,10 @@ from matchmaker.models.matching import (
     MeetingRequest,
 )
 from matchmaker.models.meeting import Meeting
+from matchmaker.models.meeting_changes import MeetingFeedback, MoveRequest
+from matchmaker.models.messages import Message, Notification, ThreadReport
 from matchmaker.models.participant import Participant, User
+from matchmaker.models.standby import StandbyOffer
 
 __all__ = [
     "AuditEntry",
@@ -18,11 +23,20 @@ __all__ = [
     "EmbeddingCacheEntry",
     "Event",
     "ExportFile",
+    "InterestMark",
+    "Interpreter",
     "Job",
+    "Mark",
     "MatchSuggestion",
     "Meeting",
+    "MeetingFeedback",
     "MeetingRequest",
+    "Message",
+    "MoveRequest",
+    "Notification",
     "Participant",
+    "StandbyOffer",
+    "ThreadReport",
     "User",
     "WorkerHeartbeat",
 ]

@@ -31,6 +31,9 @@ class Event(db.Model):
     num_tables: Mapped[int] = mapped_column(default=20)
     default_max_meetings: Mapped[int] = mapped_column(default=8)
     request_expiry_hours: Mapped[int] = mapped_column(default=72)
+    #: Minutes into a slot after which a meeting with only one side checked in is a no-show
+    #: and the present side is offered a standby meeting (matchmaker.services.live).
+    no_show_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
     #: The demo event made by ``matchmaker demo``/``up``: found by this mark, not its name.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: Figures recomputed by a worker after imports (counts per kind, type, theme).

@@ -26,6 +26,7 @@ PAIR_ACTIONS = {
     "suggestion.added": _l("Añadió a mano el par %(pair)s."),
     "pair.blocked": _l("Bloqueó el par %(pair)s."),
     "pair.unblocked": _l("Desbloqueó el par %(pair)s."),
+    "thread.reported": _l("Se reportó un problema en la conversación %(pair)s."),
     "pair.not-booked": _l(
         "El par %(pair)s, aprobado con la agenda ya publicada, no tiene un turno en que ambos "
         "estén libres con mesa: sigue sin reunión."
@@ -41,6 +42,34 @@ MEETING_ACTIONS = {
         "Pidió mover la reunión %(pair)s, que estaba en la mesa %(table)s, %(when)s."
     ),
     "meeting.cancelled": _l("Canceló la reunión %(pair)s de la mesa %(table)s, %(when)s."),
+    # One of the two sides, from their agenda (matchmaker.services.meeting_changes).
+    "meeting.cancelled-by-participant": _l(
+        "Canceló desde su agenda la reunión %(pair)s de la mesa %(table)s, %(when)s."
+    ),
+    "meeting.move-asked": _l(
+        "Pidió desde su agenda mover la reunión %(pair)s (mesa %(table)s, %(when)s)."
+    ),
+    "meeting.move-accepted": _l(
+        "Aceptó mover la reunión %(pair)s, que estaba en la mesa %(table)s, %(when)s."
+    ),
+    "meeting.move-declined": _l("Rechazó mover la reunión %(pair)s (mesa %(table)s, %(when)s)."),
+    # The live meeting area (matchmaker.services.live and .standby).
+    "meeting.checked-in": _l(
+        "Registró una llegada a la reunión %(pair)s (mesa %(table)s, %(when)s)."
+    ),
+    "meeting.no-show": _l(
+        "La reunión %(pair)s (mesa %(table)s, %(when)s) quedó como no celebrada: solo llegó "
+        "una de las partes."
+    ),
+    "standby.offered": _l(
+        "Ofreció una reunión de reemplazo a quien sí llegó a la reunión %(pair)s (mesa "
+        "%(table)s, %(when)s)."
+    ),
+    "standby.accepted": _l("Se aceptó la reunión de reemplazo %(pair)s: mesa %(table)s, %(when)s."),
+    "standby.declined": _l(
+        "Se rechazó una reunión de reemplazo ofrecida tras la reunión %(pair)s (mesa "
+        "%(table)s, %(when)s)."
+    ),
 }
 #: Entries about the event or the work on it.
 EVENT_ACTIONS = {
@@ -53,6 +82,17 @@ EVENT_ACTIONS = {
     "invitations.retried": _l("Volvió a intentar las invitaciones que no se enviaron."),
     "job.retried": _l("Volvió a enviar una tarea que no llegó a los trabajadores."),
     "participants.imported": _l("Importó el archivo de participantes %(file)s."),
+}
+#: Entries about a person the organisers manage: %(name)s, as it was when logged.
+NAMED_ACTIONS = {
+    "participant.created": _l("Añadió a %(name)s a los participantes."),
+    "participant.updated": _l("Cambió los datos de %(name)s."),
+    "participant.removed": _l(
+        "Quitó a %(name)s de los participantes, con sus reuniones y solicitudes."
+    ),
+    "interpreter.added": _l("Añadió al intérprete %(name)s."),
+    "interpreter.changed": _l("Cambió los datos del intérprete %(name)s."),
+    "interpreter.removed": _l("Quitó al intérprete %(name)s."),
 }
 #: Entries about an account: %(email)s.
 ACCOUNT_ACTIONS = {
@@ -71,14 +111,19 @@ def describe(entry: AuditEntry, subjects: Subjects, event: Event) -> str:
     if action in MEETING_ACTIONS:
         meeting = subjects.meetings.get(entry.target_id or 0)
         pair = _pair(meeting.government, meeting.partner) if meeting else _("(ya no existe)")
-        return str(MEETING_ACTIONS[action]) % {
+        sentence = str(MEETING_ACTIONS[action]) % {
             "pair": pair,
             "table": int(details.get("table", 0)) + 1,  # people count tables from 1
             "when": _slot_time(event, details.get("slot")),
         }
+        if details.get("reason"):
+            sentence += " " + _("Motivo: %(reason)s", reason=details["reason"])
+        return sentence
     if action in ACCOUNT_ACTIONS:
         user = subjects.users.get(entry.target_id or 0)
         return str(ACCOUNT_ACTIONS[action]) % {"email": user.email if user else "?"}
+    if action in NAMED_ACTIONS:
+        return str(NAMED_ACTIONS[action]) % {"name": details.get("name") or "?"}
     if action in EVENT_ACTIONS:
         return str(EVENT_ACTIONS[action]) % {"file": details.get("filename") or "?"}
     return _counted(action, details) or action
@@ -92,6 +137,12 @@ def _counted(action: str, details: dict[str, Any]) -> str:
             "Aprobó %(num)d pares con puntuación de al menos %(score)s.",
             int(details.get("count", 0)),
             score=details.get("min_score", "?"),
+        )
+    if action == "standby.expired":
+        return ngettext(
+            "Caducó %(num)d oferta de reunión de reemplazo sin respuesta.",
+            "Caducaron %(num)d ofertas de reunión de reemplazo sin respuesta.",
+            int(details.get("count", 0)),
         )
     if action == "accounts.invited":
         return ngettext(

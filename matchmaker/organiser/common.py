@@ -11,15 +11,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matchmaker.dates import event_day, event_moment, reader_locale
+from matchmaker.dates import duration_words, reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.ids import parse_id
+from matchmaker.labels import MEETING_STATUSES, label_of, organisation_type_label
 from matchmaker.models import Event, User
-from matchmaker.organiser import bp
-from matchmaker.participant.reasons import describe_reason
+from matchmaker.organiser import bp, figures
+from matchmaker.participant.reasons import describe_reason, strength_words
 from matchmaker.services import worker_health
 from matchmaker.services.events import EventNotFound, get_event
 from matchmaker.services.matching import recompute_is_due
+from matchmaker.services.suggestions import stored_strength
 from matchmaker.urls import has_public_address, safe_redirect_target
 
 SESSION_KEY = "organiser_event_id"
@@ -56,26 +58,7 @@ def actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-#: Labels of stored codes, translated when shown.
-ORGANISATION_TYPES = {
-    "municipality": _l("Municipio"),
-    "state": _l("Estado o región"),
-    "national": _l("Gobierno nacional"),
-    "international-organisation": _l("Organismo internacional"),
-    "company": _l("Empresa"),
-    "startup": _l("Startup"),
-    "investor": _l("Inversor"),
-    "university": _l("Universidad"),
-    "ngo": _l("ONG"),
-    "multilateral": _l("Banca multilateral"),
-}
-MEETING_STATUSES = {
-    "draft": _l("Borrador"),
-    "published": _l("Publicada"),
-    "cancelled": _l("Cancelada"),
-    "held": _l("Celebrada"),
-    "no-show": _l("No se presentó"),
-}
+#: Labels of job codes, translated when shown (stored codes: matchmaker.labels).
 JOB_KINDS = {"schedule": _l("Agenda"), "publish": _l("Publicar"), "suggestions": _l("Sugerencias"),
              "agendas": _l("Agendas en PDF")}  # fmt: skip
 JOB_STATES = {
@@ -132,15 +115,6 @@ def worker_status() -> worker_health.WorkerStatus:
     return status
 
 
-def label_of(labels: dict[str, Any], code: str) -> str:
-    """A code's label in the reader's language; an unknown code as it is."""
-    return str(labels.get(code, code))
-
-
-def organisation_type_label(slug: str) -> str:
-    return label_of(ORGANISATION_TYPES, slug)
-
-
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {
@@ -152,9 +126,12 @@ def _helpers() -> dict[str, Any]:
         "job_step": job_step,
         "worker_status": worker_status,
         "suggestions_due": recompute_is_due,
-        "event_moment": event_moment,
-        "event_day": event_day,
         "describe_reason": lambda reason: describe_reason(reason, reader_locale()),
+        "strength_of": stored_strength,
+        "strength_words": strength_words,
+        "percent": figures.percent,
+        "share_text": figures.share_text,
+        "duration_words": duration_words,
         "public_address_missing": not has_public_address(),
         "mail_without_address": bool(current_app.config["SMTP_URL"]) and not has_public_address(),
     }

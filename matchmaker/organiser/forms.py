@@ -16,8 +16,8 @@ from wtforms import (
     BooleanField,
     EmailField,
     FloatField,
+    HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -140,6 +140,11 @@ class EventSettingsForm(FlaskForm):
         _l("Caducidad de las solicitudes (horas)"),
         validators=[InputRequired(), _range(1, 24 * 90)],
     )
+    # Optional: left empty, the event keeps its value (10 minutes for a new event).
+    no_show_minutes = IntegerField(
+        _l("Minutos de espera antes de dar una reunión por no celebrada"),
+        validators=[Optional(), _range(1, 240)],
+    )
 
     def validate_day_end(self, field: Any) -> None:
         start, end = self.day_start.data, field.data
@@ -164,8 +169,13 @@ class ApproveAboveForm(FlaskForm):
 
 
 class PairForm(FlaskForm):
-    government = SelectField(_l("Funcionario/a"), coerce=int, validators=[InputRequired()])
-    partner = SelectField(_l("Socio"), coerce=int, validators=[InputRequired()])
+    """Both sides of a pair, each a searchable picker (matchmaker/organiser/pickers.py): the
+    text typed or picked, and the id the picker's list chose (empty without JavaScript)."""
+
+    government = HiddenField()
+    government_query = StringField(_l("Funcionario/a"), validators=[Length(max=300)])
+    partner = HiddenField()
+    partner_query = StringField(_l("Socio"), validators=[Length(max=300)])
 
 
 class AddPairForm(PairForm):

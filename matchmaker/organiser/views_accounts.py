@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from matchmaker import background
@@ -133,7 +134,9 @@ def _deliver(users: list[User]) -> str | Response:
     if config["SMTP_URL"]:
         background.enqueue("send_account_invitations", public_base_url())
         db.session.commit()
-        flash(_("%(n)s invitaciones en camino por correo.", n=len(users)), "success")
+        sent = ngettext("%(num)d invitación en camino por correo.",
+                        "%(num)d invitaciones en camino por correo.", len(users))  # fmt: skip
+        flash(sent, "success")
         return redirect(url_for("organiser.accounts"))
     links = invitations.hand_out(users, config["SECRET_KEY"], public_base_url())
     db.session.commit()

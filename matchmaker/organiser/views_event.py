@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from matchmaker import background
@@ -82,8 +83,9 @@ def settings() -> str | Response:
                 saved, calendar = save_settings(event, values, actor())
                 db.session.commit()
                 session[SESSION_KEY] = saved.id
-                flash(_("Configuración guardada: %(n)s turnos de reunión.",
-                        n=calendar.num_slots), "success")  # fmt: skip
+                flash(ngettext("Configuración guardada: %(num)d turno de reunión.",
+                               "Configuración guardada: %(num)d turnos de reunión.",
+                               calendar.num_slots), "success")  # fmt: skip
                 return redirect(url_for("organiser.settings"))
         except SettingsRejected as rejected:
             db.session.rollback()
@@ -99,6 +101,7 @@ def _fill(form: EventSettingsForm, event: Event | None) -> None:
         form.time_zone.data = "America/Mexico_City"
         form.slot_minutes.data, form.num_tables.data = 20, 20
         form.default_max_meetings.data, form.request_expiry_hours.data = 8, 72
+        form.no_show_minutes.data = 10
         form.day_start.data, form.day_end.data = time(9, 0), time(13, 0)
         return
     form.name.data, form.venue.data, form.time_zone.data = (
@@ -115,6 +118,7 @@ def _fill(form: EventSettingsForm, event: Event | None) -> None:
     form.num_tables.data = values.num_tables
     form.default_max_meetings.data = values.default_max_meetings
     form.request_expiry_hours.data = values.request_expiry_hours
+    form.no_show_minutes.data = values.no_show_minutes
 
 
 def _settings(form: EventSettingsForm) -> EventSettings:
@@ -130,7 +134,14 @@ def _settings(form: EventSettingsForm) -> EventSettings:
         num_tables=int(form.num_tables.data or 0),
         default_max_meetings=int(form.default_max_meetings.data or 0),
         request_expiry_hours=int(form.request_expiry_hours.data or 0),
+        no_show_minutes=form.no_show_minutes.data or _current_no_show_minutes(),
     )
+
+
+def _current_no_show_minutes() -> int:
+    """The event's grace time (10 for a new event): kept when the field is left empty."""
+    existing = db.session.execute(db.select(Event.id).limit(1)).first()
+    return current_event().no_show_minutes if existing else 10
 
 
 def _rejection(rejected: SettingsRejected) -> str:
@@ -147,8 +158,25 @@ def _rejection(rejected: SettingsRejected) -> str:
     if rejected.field == "days" and "day" in data:
         return _("«%(value)s» está fuera de los años admitidos (%(first)s–%(last)s).",
                  value=data["day"], first=FIRST_DAY.year, last=LAST_DAY.year)  # fmt: skip
-    return _("Quedarían %(n)s turnos, pero hay reuniones o ausencias en el turno %(slot)s.",
-             n=data.get("num_slots"), slot=data.get("slot"))  # fmt: skip
+    return ngettext(
+        "Quedaría %(num)d turno, pero hay reuniones o ausencias en el turno %(slot)s.",
+        "Quedarían %(num)d turnos, pero hay reuniones o ausencias en el turno %(slot)s.",
+        int(data.get("num_slots") or 0),
+        slot=data.get("slot"),
+    )
+
+
+def _imported_words(summary: participants.ImportSummary) -> str:
+    """The import's counts, each with its own plural ("1 socio", "2 socios")."""
+    return _("Importados %(officials)s y %(partners)s (%(created)s, %(updated)s, %(unchanged)s).",
+             officials=ngettext("%(num)d funcionario/a", "%(num)d funcionarios/as",
+                                summary.total("government")),
+             partners=ngettext("%(num)d socio", "%(num)d socios", summary.total("partner")),
+             created=ngettext("%(num)d nuevo", "%(num)d nuevos", sum(summary.created.values())),
+             updated=ngettext("%(num)d actualizado", "%(num)d actualizados",
+                              sum(summary.updated.values())),
+             unchanged=ngettext("%(num)d sin cambios", "%(num)d sin cambios",
+                                sum(summary.unchanged.values())))  # fmt: skip
 
 
 @bp.route("/participants/upload", methods=["GET", "POST"])
@@ -174,11 +202,7 @@ def upload_participants() -> str | Response:
             matching.request_recompute(event)
             background.enqueue("recompute_event_stats", event.id)
             db.session.commit()
-            flash(_("Importados %(g)s funcionarios/as y %(p)s socios (%(c)s nuevos, "
-                    "%(u)s actualizados, %(s)s sin cambios).",
-                    g=summary.total("government"), p=summary.total("partner"),
-                    c=sum(summary.created.values()), u=sum(summary.updated.values()),
-                    s=sum(summary.unchanged.values())), "success")  # fmt: skip
+            flash(_imported_words(summary), "success")
             return redirect(url_for("organiser.upload_participants"))
     page = render_template("organiser/upload.html", form=form, errors=errors, event=event,
                            counts=_counts(event))  # fmt: skip

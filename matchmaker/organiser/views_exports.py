@@ -16,6 +16,7 @@ from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm
 from matchmaker.services import agenda_pdf, audit, exports, jobs
 from matchmaker.services.dashboard import COLUMNS, build_dashboard
+from matchmaker.services.lead_figures import build_lead_figures
 from matchmaker.services.plots import bar_chart
 
 
@@ -45,7 +46,8 @@ def dashboard() -> str:
             title=_("Participantes por tema"), horizontal=True,
         ))  # fmt: skip
     return render_template("organiser/dashboard.html", event=event, figures=figures,
-                           columns=COLUMNS, plots=plots)  # fmt: skip
+                           lead=build_lead_figures(event), columns=COLUMNS,
+                           plots=plots)  # fmt: skip
 
 
 @bp.route("/exports")
@@ -53,6 +55,10 @@ def dashboard() -> str:
 def exports_page() -> str:
     return render_template("organiser/exports.html", event=current_event(),
                            action_form=ActionForm())  # fmt: skip
+
+
+#: Every CSV download starts with a BOM (see services/exports.py).
+CSV = "text/csv; charset=utf-8"
 
 
 def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
@@ -66,8 +72,8 @@ def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
 @organiser_required
 def export_schedule() -> Response:
     event = current_event()
-    return _download(exports.schedule_csv(event), f"agenda-evento-{event.id}.csv",
-                     "text/csv; charset=utf-8")  # fmt: skip
+    return _download(exports.schedule_csv(event, reader_locale()),
+                     f"agenda-evento-{event.id}.csv", CSV)  # fmt: skip
 
 
 @bp.route("/exports/transparency.csv")
@@ -75,8 +81,25 @@ def export_schedule() -> Response:
 def export_transparency() -> Response:
     event = current_event()
     return _download(exports.transparency_register_csv(event, reader_locale()),
-                     f"registro-transparencia-evento-{event.id}.csv",
-                     "text/csv; charset=utf-8")  # fmt: skip
+                     f"registro-transparencia-evento-{event.id}.csv", CSV)  # fmt: skip
+
+
+@bp.route("/exports/participants.csv")
+@organiser_required
+def export_participants() -> Response:
+    """The participants as organisers read them (words, in their language)."""
+    event = current_event()
+    return _download(exports.participants_csv(event, reader_locale()),
+                     f"participantes-evento-{event.id}.csv", CSV)  # fmt: skip
+
+
+@bp.route("/exports/participants-import.csv")
+@organiser_required
+def export_participants_import() -> Response:
+    """The participants in the import format: to edit in a spreadsheet and import again."""
+    event = current_event()
+    return _download(exports.participants_import_csv(event),
+                     f"participantes-importacion-evento-{event.id}.csv", CSV)  # fmt: skip
 
 
 @bp.post("/exports/agendas")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -10,13 +11,13 @@ from werkzeug.wrappers import Response
 from matchmaker.auth.access import organiser_required
 from matchmaker.domain.vocabulary import THEMES
 from matchmaker.extensions import db
-from matchmaker.ids import page_number, parse_id, parse_ids
-from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion, Participant
+from matchmaker.ids import page_number, parse_ids
+from matchmaker.models import AuditEntry, BlockedPair, MatchSuggestion
 from matchmaker.models.matching import SUGGESTION_STATUSES
-from matchmaker.organiser import audit_words, bp
+from matchmaker.organiser import audit_words, bp, pickers
 from matchmaker.organiser.common import actor, back_within, current_event
 from matchmaker.organiser.forms import ActionForm, AddPairForm, ApproveAboveForm, BlockPairForm
-from matchmaker.services import audit, decisions, matching, participants
+from matchmaker.services import audit, decisions, matching
 from matchmaker.services.match_review import (
     LANGUAGE_FILTERS,
     MatchFilters,
@@ -43,12 +44,14 @@ class Filters(MatchFilters):
             min_score=args.get("min_score", type=float),
             status=status if status in (*SUGGESTION_STATUSES, "blocked") else "",
             language=language if language in LANGUAGE_FILTERS else "",
+            wanted=args.get("wanted") == "1",
             page=page_number(args.get("page")),
         )
 
     def args(self, **changes: object) -> dict[str, object]:
         values = {"theme": self.theme, "min_score": self.min_score, "status": self.status,
-                  "language": self.language, "page": self.page} | changes  # fmt: skip
+                  "language": self.language, "wanted": "1" if self.wanted else "",
+                  "page": self.page} | changes  # fmt: skip
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
@@ -116,30 +119,42 @@ def decide_selection() -> Response:
     db.session.commit()
     flash(_decided_message(status, decided), "success")
     if skipped:
-        flash(_("%(n)s pares bloqueados no se aprobaron.", n=skipped), "warning")
+        left = ngettext("%(num)d par bloqueado no se aprobó.",
+                        "%(num)d pares bloqueados no se aprobaron.", skipped)  # fmt: skip
+        flash(left, "warning")
     return _back()
 
 
 def _decided_message(status: str, count: int) -> str:
     if status == "approved":
-        return _("Aprobadas: %(n)s.", n=count)
+        return ngettext("%(num)d sugerencia aprobada.", "%(num)d sugerencias aprobadas.", count)
     if status == "rejected":
-        return _("Rechazadas: %(n)s.", n=count)
-    return _("Devueltas a pendiente: %(n)s.", n=count)
+        return ngettext("%(num)d sugerencia rechazada.", "%(num)d sugerencias rechazadas.", count)
+    return ngettext("%(num)d sugerencia devuelta a pendiente.",
+                    "%(num)d sugerencias devueltas a pendiente.", count)  # fmt: skip
 
 
 @bp.post("/matches/approve-above")
 @organiser_required
-def approve_above() -> Response:
+def approve_above() -> Response | str:
+    """First how many pairs a score threshold approves and what follows; then, confirmed, do it."""
     event = current_event()
     form = ApproveAboveForm()
     if not form.validate_on_submit():
         flash(_("Indica una puntuación entre 0 y 100."), "error")
         return _back()
-    count = decisions.approve_above(event, float(form.min_score.data or 0), actor())
+    min_score = float(form.min_score.data or 0)
+    if request.form.get("confirmed") != "1":
+        return render_template("organiser/confirm_approve_above.html", event=event,
+                               form=form, score_text=format_decimal(min_score),
+                               back=_back().location,
+                               preview=decisions.approve_above_preview(event, min_score),
+                               mail_configured=bool(current_app.config["SMTP_URL"]))  # fmt: skip
+    count = decisions.approve_above(event, min_score, actor())
     db.session.commit()
-    flash(_("Aprobadas %(n)s sugerencias con puntuación de al menos %(s)s.",
-            n=count, s=form.min_score.data), "success")  # fmt: skip
+    flash(ngettext("Aprobada %(num)d sugerencia con puntuación de al menos %(s)s.",
+                   "Aprobadas %(num)d sugerencias con puntuación de al menos %(s)s.",
+                   count, s=form.min_score.data), "success")  # fmt: skip
     return _back()
 
 
@@ -156,46 +171,27 @@ def recompute() -> Response:
     return _back()
 
 
-def _pair_choices(form: AddPairForm | BlockPairForm, event: Event) -> None:
-    people = participants.list_participants(event)
-    form.government.choices = [
-        (p.id, f"{p.name} — {p.organisation}") for p in people if p.is_government
-    ]
-    form.partner.choices = [
-        (p.id, f"{p.organisation} — {p.name}") for p in people if not p.is_government
-    ]
-    if request.method == "GET":  # preselected from a row of the match list
-        for field in (form.government, form.partner):
-            chosen = parse_id(request.args.get(field.name))
-            if chosen is not None:
-                field.data = chosen
-
-
-def _pair(form: AddPairForm | BlockPairForm) -> tuple[Participant, Participant]:
-    return (db.session.get_one(Participant, form.government.data),
-            db.session.get_one(Participant, form.partner.data))  # fmt: skip
-
-
 @bp.route("/matches/add", methods=["GET", "POST"])
 @organiser_required
 def add_pair() -> str | Response:
     event = current_event()
     form = AddPairForm()
-    _pair_choices(form, event)
-    if form.validate_on_submit():
-        government, partner = _pair(form)
+    pickers.preselect(form, event)
+    if form.validate_on_submit() and (pair := pickers.chosen_pair(form, event)) is not None:
+        government, partner = pair
         score = form.score.data
         try:
             # Racing another organiser, the loser runs again and approves the winner's row.
             commit_or_rerun(lambda: decisions.add_pair(event, government, partner, actor(), score))
         except decisions.PairBlocked:
             db.session.rollback()
-            form.partner.errors = [_("Este par está bloqueado.")]
+            form.partner_query.errors = [_("Este par está bloqueado.")]
         else:
             flash(_("Par añadido y aprobado: %(g)s ↔ %(p)s.", g=government.name,
                     p=partner.organisation), "success")  # fmt: skip
             return redirect(url_for("organiser.matches", status="approved"))
-    return render_template("organiser/pair_form.html", form=form, event=event, mode="add")
+    page = render_template("organiser/pair_form.html", form=form, event=event, mode="add")
+    return make_response(page, 400 if request.method == "POST" else 200)
 
 
 @bp.route("/matches/block", methods=["GET", "POST"])
@@ -203,9 +199,9 @@ def add_pair() -> str | Response:
 def block_pair() -> str | Response:
     event = current_event()
     form = BlockPairForm()
-    _pair_choices(form, event)
-    if form.validate_on_submit():
-        government, partner = _pair(form)
+    pickers.preselect(form, event)
+    if form.validate_on_submit() and (pair := pickers.chosen_pair(form, event)) is not None:
+        government, partner = pair
         reason = (form.reason.data or "").strip()
         # Racing another organiser, the loser runs again and updates the winner's block.
         commit_or_rerun(lambda: decisions.block_pair(event, government, partner, reason, actor()))
@@ -213,8 +209,9 @@ def block_pair() -> str | Response:
               "success")  # fmt: skip
         return redirect(url_for("organiser.block_pair"))
     blocks = decisions.list_blocks(event)
-    return render_template("organiser/pair_form.html", form=form, event=event, mode="block",
+    page = render_template("organiser/pair_form.html", form=form, event=event, mode="block",
                            blocks=blocks, action_form=ActionForm())  # fmt: skip
+    return make_response(page, 400 if request.method == "POST" else 200)
 
 
 @bp.post("/blocks/<int:block_id>/delete")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -15,12 +16,22 @@ from matchmaker.dates import event_moment
 from matchmaker.extensions import db
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, Job, Meeting
-from matchmaker.models.meeting import LIVE
+from matchmaker.models.meeting import MEETING_STATUSES, MOVABLE, MeetingStatus
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, back_within, current_event, job_step
+from matchmaker.organiser.figures import schedule_outcome
 from matchmaker.organiser.forms import ActionForm, ScheduleForm
-from matchmaker.services import agendas, audit, jobs, meeting_mail, participants, scheduling
+from matchmaker.services import (
+    agendas,
+    audit,
+    cancellations,
+    jobs,
+    meeting_mail,
+    participants,
+    scheduling,
+)
 from matchmaker.services.events import get_event
+from matchmaker.services.interpreters import is_unstaffed, list_unstaffed_meetings
 
 
 @bp.route("/schedule")
@@ -40,6 +51,7 @@ def _schedule_page(event: Event, form: ScheduleForm | None = None) -> str:
     # nobody, unless the organiser unticks it.
     form = form or ScheduleForm(unbooked_only=published)
     return render_template("organiser/schedule.html", event=event, counts=counts,
+                           unstaffed=list_unstaffed_meetings(event),
                            total=sum(counts.values()), jobs=list(recent), form=form,
                            action_form=ActionForm(), **_invitations(event),
                            approved=scheduling.count_schedulable_pairs(event),
@@ -128,8 +140,11 @@ def job(job_id: int) -> str:
     invitations: dict[str, Any] = {}
     if job.kind == "publish" and job.event_id is not None:
         invitations = _invitations(event if event.id == job.event_id else get_event(job.event_id))
-    return render_template("organiser/job.html", job=job, event=event,
+    unstaffed = list_unstaffed_meetings(event) if job.kind == "schedule" else []
+    return render_template("organiser/job.html", job=job, event=event, unstaffed=unstaffed,
                            histogram=dict(sorted(histogram.items())),
+                           lead=schedule_outcome(job.result) if job.kind == "schedule"
+                           else None,
                            can_retry=jobs.retry_of(job) is not None,
                            action_form=ActionForm(), **invitations)  # fmt: skip
 
@@ -159,7 +174,8 @@ def job_json(job_id: int) -> Response:
 @bp.route("/schedule/grid")
 @organiser_required
 def grid() -> str:
-    """One day at a time: slots down, tables across, one cell per meeting."""
+    """One day at a time: slots down, tables across, one cell per meeting; a meeting called
+    off there is listed under it, greyed (``_grid_cells``)."""
     event = current_event()
     every_slot = event.calendar().slots if event.days else ()
     days = sorted({slot.day for slot in every_slot})
@@ -167,15 +183,40 @@ def grid() -> str:
     day = chosen if chosen in days else (days[0] if days else 1)
     slots = [slot for slot in every_slot if slot.day == day]
     span = range(slots[0].index, slots[-1].index + 1) if slots else range(0)
-    cells: dict[tuple[int, int], Meeting] = {
-        (m.slot_index, m.table_number): m
-        for m in scheduling.list_meetings(event, with_people=True, slots=span)
-    }
+    cells, called_off = _grid_cells(
+        scheduling.list_meetings(event, MEETING_STATUSES, with_people=True, slots=span)
+    )
     day_dates = {slot.day: slot.start.date() for slot in every_slot}
     return render_template("organiser/grid.html", event=event, slots=slots, cells=cells,
+                           called_off=called_off,
+                           unstaffed={m.id for m in cells.values() if is_unstaffed(m)},
                            tables=range(event.num_tables), action_form=ActionForm(),
                            days=[(d, day_dates[d]) for d in days], day=day,
                            empty_slots=request.args.get("empty") == "1")  # fmt: skip
+
+
+Cell = tuple[int, int]
+
+
+def _grid_cells(meetings: list[Meeting]) -> tuple[dict[Cell, Meeting], dict[Cell, list[Meeting]]]:
+    """(slot, table) -> the meeting holding the table, and -> the meetings called off there
+    (cancelled, or missed and given to another pair): these are listed under it, greyed, so
+    that the meeting that holds the table reads first."""
+    cells: dict[Cell, Meeting] = {}
+    called_off: dict[Cell, list[Meeting]] = {}
+    for meeting in meetings:
+        key = (meeting.slot_index, meeting.table_number)
+        holder = cells.get(key)
+        if meeting.status == MeetingStatus.CANCELLED:
+            called_off.setdefault(key, []).append(meeting)
+        elif holder is None:
+            cells[key] = meeting
+        elif holder.status == MeetingStatus.NO_SHOW:
+            cells[key] = meeting
+            called_off.setdefault(key, []).append(holder)
+        else:
+            called_off.setdefault(key, []).append(meeting)
+    return cells, called_off
 
 
 @bp.route("/schedule/people")
@@ -185,10 +226,12 @@ def people_agendas() -> str:
     everyone = participants.list_participants(event)
     chosen_id = parse_id(request.args.get("participant"))
     chosen = next((p for p in everyone if p.id == chosen_id), None)
-    agenda = agendas.participant_agenda(chosen, LIVE) if chosen is not None else []
+    # Cancelled meetings too, greyed on the page: organisers see what was called off.
+    agenda = agendas.participant_agenda(chosen, MEETING_STATUSES) if chosen else []
     counts = agendas.meeting_counts(event)
     slots = event.calendar().slots if event.days else ()
     return render_template("organiser/people.html", event=event, everyone=everyone,
+                           unstaffed={m.id for m in agenda if is_unstaffed(m)},
                            chosen=chosen, agenda=agenda, counts=counts, slots=slots,
                            action_form=ActionForm())  # fmt: skip
 
@@ -207,17 +250,28 @@ def _back_to_schedule() -> Response:
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @organiser_required
-def cancel_meeting(meeting_id: int) -> Response:
+def cancel_meeting(meeting_id: int) -> Response | str:
+    """First who is affected and who will be told; then, confirmed, the meeting is off at
+    once and both sides are mailed if they knew of it."""
     meeting = _own_meeting(meeting_id)
-    if meeting is None:
+    if meeting is None or meeting.status not in MOVABLE:
         flash(_("No se pudo cambiar la reunión."), "error")
         return _back_to_schedule()
+    event = current_event()
+    if request.form.get("confirmed") != "1":
+        return render_template("organiser/confirm_cancel.html", event=event, meeting=meeting,
+                               when=event_moment(event.calendar().slots[meeting.slot_index]
+                                                 .start, event),
+                               mail_configured=bool(current_app.config["SMTP_URL"]),
+                               max_reason=cancellations.MAX_REASON, action_form=ActionForm(),
+                               back=_back_to_schedule().location)  # fmt: skip
+    before = {"slot": meeting.slot_index, "table": meeting.table_number, "status": meeting.status}
+    reason = request.form.get("reason", "")
+    cancellations.cancel_meeting(meeting, reason)
     audit.record("meeting.cancelled", actor=actor(), event_id=meeting.event_id, target=meeting,
-                 slot=meeting.slot_index, table=meeting.table_number,
-                 status=meeting.status)  # fmt: skip
-    background.enqueue("cancel_meeting", meeting.id, False)
+                 reason=meeting.cancel_reason, **before)  # fmt: skip
     db.session.commit()
-    flash(_("Cancelando la reunión."), "success")
+    flash(_("Reunión cancelada: el turno y la mesa quedan libres."), "success")
     return _back_to_schedule()
 
 
@@ -252,6 +306,9 @@ def move_meeting(meeting_id: int) -> Response | str:
         return _back_to_schedule()
     flash(_("Reunión movida a la mesa %(table)s, %(when)s.", table=meeting.table_number + 1,
             when=event_moment(event.calendar().slots[slot].start, event)), "success")  # fmt: skip
+    if is_unstaffed(meeting):
+        flash(_("En ese turno no queda ningún intérprete libre para esta reunión, y lo "
+                "necesita: no tiene intérprete."), "warning")  # fmt: skip
     return _back_to_schedule()
 
 
@@ -270,6 +327,7 @@ def retry_invitations() -> Response:
     audit.record("invitations.retried", actor=actor(), event_id=event.id, meetings=reset)
     background.enqueue("send_invitations", event.id)
     db.session.commit()
-    flash(_("Envío de invitaciones en marcha (%(n)s fallidas vuelven a intentarse).", n=reset),
-          "success")  # fmt: skip
+    flash(ngettext("Envío de invitaciones en marcha (%(num)d fallida vuelve a intentarse).",
+                   "Envío de invitaciones en marcha (%(num)d fallidas vuelven a intentarse).",
+                   reset), "success")  # fmt: skip
     return back_within("/organiser/", "organiser.schedule")

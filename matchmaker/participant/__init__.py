@@ -47,9 +47,25 @@ def index() -> str:
 
 from matchmaker.participant import (  # noqa: E402  (the routes register on bp)
     views_agenda,
+    views_check_in,
+    views_directory,
+    views_live,
+    views_meetings,
+    views_messages,
     views_profile,
     views_requests,
     views_suggestions,
 )
 
-__all__ = ["bp", "views_agenda", "views_profile", "views_requests", "views_suggestions"]
+__all__ = [
+    "bp",
+    "views_agenda",
+    "views_check_in",
+    "views_directory",
+    "views_live",
+    "views_meetings",
+    "views_messages",
+    "views_profile",
+    "views_requests",
+    "views_suggestions",
+]

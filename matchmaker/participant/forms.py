@@ -5,27 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, RadioField, SelectMultipleField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker.domain.vocabulary import LANGUAGES, THEMES, ordered_languages, theme_label
-from matchmaker.services.outcomes import OUTCOME_MAX
+from matchmaker.labels import LANGUAGE_NAMES, language_name  # noqa: F401 (reasons.py reads it)
+from matchmaker.services.outcomes import OUTCOME_MAX, RATINGS
 from matchmaker.services.profiles import DESCRIPTION_MAX
 from matchmaker.services.requests import MESSAGE_MAX
-
-LANGUAGE_NAMES = {"es": _l("Español"), "en": _l("Inglés"), "pt": _l("Portugués")}
-
-
-def language_name(code: str, locale: str) -> str:
-    """The event's languages by our own labels, any other by CLDR's name in ``locale``."""
-    if code in LANGUAGE_NAMES:
-        return str(LANGUAGE_NAMES[code])
-    return (Locale.parse(code).get_display_name(locale) or code).capitalize()
 
 
 class CheckboxesField(SelectMultipleField):
@@ -89,3 +87,16 @@ class OutcomeForm(FlaskForm):
     outcome = TextAreaField(
         _l("Resultado o seguimiento acordado"), validators=[Length(max=OUTCOME_MAX)]
     )
+    # Garbage reads as no rating, so that the reader gets our message, not a coercion error.
+    rating = RadioField(
+        _l("¿Qué tan útil fue la reunión? (1 = nada, 5 = mucho)"),
+        choices=[SelectChoice(n, str(n)) for n in RATINGS],
+        coerce=lambda value: int(value) if str(value).isdigit() else None,
+        validate_choice=False,
+    )
+    would_follow_up = BooleanField(_l("Me gustaría dar seguimiento"))
+
+    def validate_rating(self, field: Field) -> None:
+        """A held meeting is rated 1 to 5; a no-show has nothing to rate."""
+        if self.status.data == "held" and field.data not in RATINGS:
+            raise ValidationError(_l("Valora la reunión del 1 al 5."))

@@ -2,29 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
 from matchmaker.models.meeting import ANNOUNCED, OUTCOMES
+from matchmaker.orm import utcnow
 from matchmaker.participant import bp
-from matchmaker.participant.forms import OutcomeForm
+from matchmaker.participant.forms import ActionForm, OutcomeForm
+from matchmaker.participant.now_next import agenda_top
+from matchmaker.services import live, meeting_changes
 from matchmaker.services.agenda_pdf import render_agendas_pdf
 from matchmaker.services.agendas import agenda_item, participant_agenda, participant_ics
+from matchmaker.services.check_in_codes import CheckInLinks
+from matchmaker.services.decisions import schedule_is_published
 from matchmaker.services.outcomes import (
     OutcomeError,
+    get_feedback,
     get_meeting_for,
     meeting_has_ended,
+    meeting_has_started,
     record_outcome,
 )
+from matchmaker.services.requests import list_agreed_counterparts
+
+
+def _check_in(
+    event: Event, meeting: Meeting, participant: Participant, now: datetime
+) -> dict[str, object]:
+    """Whether the "I'm at my table" button shows (the meeting is in its check-in window and
+    this side has not checked in yet), and whether this side has."""
+    side = live.side_of(meeting, participant) or "government"
+    arrived = live.checked_in_at(meeting, side) is not None
+    slots = live.event_slots(event)
+    window = meeting.slot_index < len(slots) and live.check_in_open(slots[meeting.slot_index], now)
+    return {"arrived": arrived, "can_check_in": window and not arrived
+            and meeting.status == "published"}  # fmt: skip
 
 
 def _rows(event: Event, participant: Participant) -> list[dict[str, object]]:
     rows = []
-    for meeting in participant_agenda(participant, ANNOUNCED):
+    now = utcnow()
+    # Meetings a side called off stay on both agendas, cancelled, with the reason.
+    meetings = participant_agenda(participant, ANNOUNCED)
+    meetings += meeting_changes.list_cancelled_by_a_side(participant)
+    for meeting in sorted(meetings, key=lambda m: (m.slot_index, m.status == "cancelled")):
         item = agenda_item(event, meeting)
         rows.append(
             {
@@ -34,6 +62,9 @@ def _rows(event: Event, participant: Participant) -> list[dict[str, object]]:
                 "table": meeting.table_number + 1,
                 "other": meeting.partner if participant.is_government else meeting.government,
                 "ended": meeting_has_ended(event, meeting),
+                "started": meeting_has_started(event, meeting, now),
+                "can_change": meeting_changes.can_change(event, meeting, now),
+                **_check_in(event, meeting, participant, now),
             }
         )
     return rows
@@ -61,14 +92,30 @@ def _render_agenda(template: str) -> str:
     participant = current_participant()
     event = participant.event
     rows = _rows(event, participant)
-    return render_template(template, participant=participant, event=event, rows=rows)
+    offers = live.list_open_offers_for(participant, utcnow())
+    return render_template(template, participant=participant, event=event, rows=rows,
+                           offers=offers, action_form=ActionForm(),
+                           move_requests=meeting_changes.list_open_requests(participant),
+                           **_still_to_schedule(participant, rows),
+                           **agenda_top(event, rows, utcnow()))  # fmt: skip
+
+
+def _still_to_schedule(
+    participant: Participant, rows: list[dict[str, object]]
+) -> dict[str, object]:
+    """Accepted requests with no meeting yet, and whether the schedule is out: the empty
+    agenda says they are waiting for the organisers, not lost."""
+    booked = {getattr(row["other"], "id", None) for row in rows}
+    agreed = list_agreed_counterparts(participant) - booked
+    return {"to_schedule": len(agreed), "published": schedule_is_published(participant.event_id)}
 
 
 @bp.route("/agenda.ics")
 @participant_required
 def agenda_ics() -> Response:
     participant = current_participant()
-    body = participant_ics(participant.event, participant, current_app.config["MAIL_FROM"])
+    body = participant_ics(participant.event, participant, current_app.config["MAIL_FROM"],
+                           CheckInLinks.from_config(current_app.config))  # fmt: skip
     return Response(
         body,
         mimetype="text/calendar",
@@ -80,7 +127,8 @@ def agenda_ics() -> Response:
 @participant_required
 def agenda_pdf() -> Response:
     participant = current_participant()
-    body = render_agendas_pdf(participant.event, [participant])
+    links = CheckInLinks.from_config(current_app.config)
+    body = render_agendas_pdf(participant.event, [participant], check_in_links=links)
     return Response(
         body,
         mimetype="application/pdf",
@@ -97,22 +145,33 @@ def _meeting_or_404(participant: Participant, meeting_id: int) -> Meeting:
 
 @bp.route("/meetings/<int:meeting_id>/outcome", methods=["GET", "POST"])
 @participant_required
-def meeting_outcome(meeting_id: int) -> str | BaseResponse:
+def meeting_outcome(meeting_id: int) -> BaseResponse | tuple[str, int]:
     participant = current_participant()
     event = participant.event
     meeting = _meeting_or_404(participant, meeting_id)
-    ended = meeting_has_ended(event, meeting)
+    started = meeting_has_started(event, meeting)  # from its start, not only after its end
     form = OutcomeForm()
-    if not form.is_submitted() and meeting.status in OUTCOMES:
-        form.status.data = meeting.status
-        form.outcome.data = meeting.outcome
-    if ended and form.validate_on_submit():
+    if not form.is_submitted():
+        _fill_outcome_form(form, meeting, participant)
+    if started and form.validate_on_submit():
         try:
-            record_outcome(meeting, participant, form.status.data or "", form.outcome.data or "")
+            record_outcome(meeting, participant, form.status.data or "", form.outcome.data or "",
+                           rating=form.rating.data if form.status.data == "held" else None,
+                           would_follow_up=bool(form.would_follow_up.data))  # fmt: skip
+            db.session.commit()
         except OutcomeError:
             db.session.rollback()
             abort(400)
-        db.session.commit()
+        except IntegrityError as clash:
+            db.session.rollback()
+            if "meeting_feedback" in str(clash.orig):  # saved from two tabs at once
+                flash(_("Tu valoración se guardó a la vez desde otra ventana: revísala."),
+                      "warning")  # fmt: skip
+                return redirect(url_for("participant.meeting_outcome", meeting_id=meeting_id))
+            # A standby meeting took the slot of this no-show meanwhile.
+            flash(_("Otra reunión ocupa ya este turno: esta reunión queda como no "
+                    "celebrada."), "warning")  # fmt: skip
+            return redirect(url_for("participant.agenda"))
         flash(_("Resultado guardado."), "success")
         return redirect(url_for("participant.agenda"))
     item = agenda_item(event, meeting)
@@ -124,6 +183,16 @@ def meeting_outcome(meeting_id: int) -> str | BaseResponse:
         other=meeting.partner if participant.is_government else meeting.government,
         start=item.start,
         end=item.end,
-        ended=ended,
+        started=started,
         form=form,
-    )
+    ), (400 if form.is_submitted() and started else 200)
+
+
+def _fill_outcome_form(form: OutcomeForm, meeting: Meeting, participant: Participant) -> None:
+    """What was said before: the shared status and text, and this side's own feedback."""
+    if meeting.status in OUTCOMES:
+        form.status.data = meeting.status
+        form.outcome.data = meeting.outcome
+    feedback = get_feedback(meeting, participant)
+    if feedback is not None:
+        form.rating.data, form.would_follow_up.data = feedback.rating, feedback.would_follow_up

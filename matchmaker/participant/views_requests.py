@@ -14,9 +14,13 @@ from matchmaker.dates import event_moment, reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
+from matchmaker.models.meeting import ANNOUNCED
+from matchmaker.orm import utcnow
 from matchmaker.participant import bp, enqueue_request_notices
 from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
+from matchmaker.services.agendas import participant_agenda
+from matchmaker.services.decisions import schedule_is_published
 from matchmaker.services.matching import request_recompute
 from matchmaker.transactions import commit_or_rerun
 
@@ -27,6 +31,7 @@ REFUSALS = {
     "expired": _l("La solicitud ha caducado."),
     "answered": _l("La solicitud ya no está pendiente."),
     "not-allowed": _l("No es posible enviar esta solicitud."),
+    "event-over": _l("El evento ya terminó: ya no se pueden enviar solicitudes."),
 }
 
 
@@ -56,12 +61,15 @@ def new_request(participant_id: int) -> str | Response:
             notify=True,
         )
     language = reader_locale()
+    event, now = participant.event, utcnow()
     return render_template(
         "participant/new_request.html",
         participant=participant,
         other=other,
         form=form,
-        hours=participant.event.request_expiry_hours,
+        event_over=service.event_is_over(event, now),
+        # The deadline a request sent now would get: the delay, cut at the event's end.
+        deadline=event_moment(service.request_deadline(event, now), event),
         theme_label=lambda slug: theme_label(slug, language),
     )
 
@@ -70,6 +78,7 @@ def new_request(participant_id: int) -> str | Response:
 @participant_required
 def requests() -> str:
     participant = current_participant()
+    meetings = participant_agenda(participant, ANNOUNCED)
     # Overdue requests show as expired (effective_status); the periodic expire_requests
     # task marks them and has the suggestions recomputed.
     return render_template(
@@ -79,6 +88,9 @@ def requests() -> str:
         outgoing=service.list_outgoing(participant),
         status=service.effective_status,
         local=lambda moment: event_moment(moment, participant.event),
+        # An accepted request says what happens next: booked already, or to be scheduled.
+        booked={m.partner_id if participant.is_government else m.government_id for m in meetings},
+        published=schedule_is_published(participant.event_id),
     )
 
 
@@ -130,8 +142,26 @@ def _answer(request_id: int, accept: bool) -> Response:
         return redirect(url_for("participant.requests"))
     enqueue_request_notices()
     db.session.commit()
-    flash(_("Solicitud aceptada.") if accept else _("Solicitud rechazada."), "success")
+    flash(_accepted_words(participant) if accept else _("Solicitud rechazada."), "success")
     return redirect(url_for("participant.requests"))
+
+
+def _accepted_words(participant: Participant) -> str:
+    """What happens after a yes: the organisers approve the pair; it is booked into a free
+    slot at once if the schedule is out (``decisions.book_late_approvals``), else with the
+    next schedule. The same two sentences as templates/participant/_scheduling.html."""
+    if schedule_is_published(participant.event_id):
+        then = _(
+            "La agenda ya está publicada: cuando la organización apruebe la reunión, se "
+            "reservará en un turno libre y aparecerá en tu agenda."
+        )
+    else:
+        then = _(
+            "La organización incluirá la reunión en el calendario; aparecerá en tu agenda "
+            "cuando se publique."
+        )
+    accepted = _("Solicitud aceptada.")
+    return f"{accepted} {then}"
 
 
 @bp.route("/requests/<int:request_id>/accept", methods=["POST"])

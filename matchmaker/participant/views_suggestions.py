@@ -1,4 +1,4 @@
-"""Suggested counterparts with the reasons, filterable by theme."""
+"""Suggested counterparts with their strength and reasons, filterable by theme."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import THEMES, theme_label
 from matchmaker.participant import bp
-from matchmaker.participant.reasons import describe_reasons
+from matchmaker.participant.reasons import Reader, describe_reasons, strength_words
+from matchmaker.participant.views_directory import MarkForm
+from matchmaker.services import interest_marks
 from matchmaker.services.requests import request_states
-from matchmaker.services.suggestions import counterpart, list_suggestions
+from matchmaker.services.suggestions import (
+    counterpart,
+    participant_suggestions,
+    stored_strength,
+)
 
 
 @bp.route("/suggestions")
@@ -21,20 +27,28 @@ def suggestions() -> str:
     if theme not in THEMES:
         theme = None
     language = reader_locale()
+    reader: Reader = "government" if participant.is_government else "partner"
+    listed = participant_suggestions(participant, theme)
     rows = [
         {
             "suggestion": s,
             "other": counterpart(s, participant),
-            "reasons": describe_reasons(s.reasons, language),
+            "strength": stored_strength(s),
+            "strength_words": strength_words(stored_strength(s)),
+            "reasons": describe_reasons(s.reasons, language, reader),
         }
-        for s in list_suggestions(participant, theme)
+        for s in listed.shown
     ]
     return render_template(
         "participant/suggestions.html",
         participant=participant,
         rows=rows,
+        weak_left_out=listed.weak_left_out,
         theme=theme,
         themes=[(slug, theme_label(slug, language)) for slug in THEMES],
         states=request_states(participant),
+        marks=interest_marks.marks_of(participant, [row["other"].id for row in rows]),
+        mark_form=MarkForm(),
+        dismissed=interest_marks.list_dismissed(participant),
         theme_label=lambda slug: theme_label(slug, language),
     )

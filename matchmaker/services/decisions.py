@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 
 from matchmaker import background
 from matchmaker.extensions import db
@@ -132,19 +133,33 @@ def decide_many(
     return decided, skipped
 
 
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving every pending suggestion from a score would do, before it is done."""
+
+    pairs: int
+    officials: int
+    partners: int
+    #: the schedule is out: each pair is booked into a free slot and both sides are invited
+    books_now: bool
+
+
+def approve_above_preview(event: Event, min_score: float) -> ApprovalPreview:
+    """The pairs ``approve_above`` would approve, counted in SQL, and what follows from it."""
+    pending = _approvable_above(event, min_score).subquery()
+    counts = db.select(
+        db.func.count(),
+        db.func.count(db.distinct(pending.c.government_id)),
+        db.func.count(db.distinct(pending.c.partner_id)),
+    )
+    pairs, officials, partners = db.session.execute(counts).one()
+    return ApprovalPreview(pairs, officials, partners, schedule_is_published(event.id))
+
+
 def approve_above(event: Event, min_score: float, actor: User | None) -> int:
     """Approve every undecided, unblocked suggestion scoring at least ``min_score``."""
-    blocked = blocked_pairs(event)
-    query = db.select(MatchSuggestion).where(
-        MatchSuggestion.event_id == event.id,
-        MatchSuggestion.status == "suggested",
-        MatchSuggestion.score >= min_score,
-    )
-    suggestions = [
-        s
-        for s in db.session.execute(query).scalars()
-        if (s.government_id, s.partner_id) not in blocked
-    ]
+    query = _approvable_above(event, min_score).order_by(MatchSuggestion.id)
+    suggestions = list(db.session.execute(query).scalars())
     for suggestion in suggestions:
         _set_status(suggestion, "approved", actor)
     audit.record("suggestions.approved-above", actor=actor, event_id=event.id,
@@ -153,6 +168,15 @@ def approve_above(event: Event, min_score: float, actor: User | None) -> int:
     db.session.flush()
     book_late_approvals(event.id, suggestions)
     return len(suggestions)
+
+
+def _approvable_above(event: Event, min_score: float) -> Select[tuple[MatchSuggestion]]:
+    return db.select(MatchSuggestion).where(
+        MatchSuggestion.event_id == event.id,
+        MatchSuggestion.status == "suggested",
+        MatchSuggestion.score >= min_score,
+        ~suggestion_is_blocked(),
+    )
 
 
 def add_pair(

@@ -28,6 +28,7 @@ class EventSettings:
     num_tables: int = 20
     default_max_meetings: int = 8
     request_expiry_hours: int = 72
+    no_show_minutes: int = 10
 
     @classmethod
     def of(cls, event: Event) -> EventSettings:
@@ -46,6 +47,7 @@ class EventSettings:
             num_tables=event.num_tables,
             default_max_meetings=event.default_max_meetings,
             request_expiry_hours=event.request_expiry_hours,
+            no_show_minutes=event.no_show_minutes,
         )
 
     def calendar(self) -> EventCalendar:
@@ -160,6 +162,7 @@ def apply_settings(event: Event, settings: EventSettings, actor: User | None) ->
     event.num_tables = settings.num_tables
     event.default_max_meetings = settings.default_max_meetings
     event.request_expiry_hours = settings.request_expiry_hours
+    event.no_show_minutes = settings.no_show_minutes
     after = asdict(EventSettings.of(event))
     changed = sorted(k for k in after if before.get(k) != after[k])
     audit.record("event.settings", actor=actor, event_id=event.id, target=event,

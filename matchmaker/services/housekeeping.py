@@ -122,6 +122,8 @@ class MailToRetry:
     unsent_invitations: list[int] = field(default_factory=list)
     account_invitations: bool = False
     request_notices: bool = False
+    #: Cancelled meetings whose two sides have not been told yet.
+    cancellations: bool = False
 
     def __bool__(self) -> bool:
         return bool(
@@ -129,6 +131,7 @@ class MailToRetry:
             or self.unsent_invitations
             or self.account_invitations
             or self.request_notices
+            or self.cancellations
         )
 
 
@@ -157,6 +160,9 @@ def list_mail_to_retry(grace: timedelta, now: datetime | None = None) -> MailToR
             MeetingRequest.created_at, MeetingRequest.id.in_(new_notices), cutoff
         )
         or _any_before(MeetingRequest.answered_at, MeetingRequest.id.in_(answers), cutoff),
+        cancellations=_any_before(
+            Meeting.updated_at, Meeting.cancellation_mail_due.is_(True), cutoff
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, Participant
 from matchmaker.models.matching import SUGGESTION_PEOPLE, SUGGESTION_STATUSES
-from matchmaker.services import decisions
+from matchmaker.services import decisions, interest_marks
 
 PAGE_SIZE = 50
 #: What the language filter can ask for: pairs who share a language, or who need an interpreter.
@@ -23,6 +23,8 @@ class MatchFilters:
     min_score: float | None = None
     status: str = ""  # a suggestion status, or "blocked"
     language: str = ""  # one of LANGUAGE_FILTERS
+    #: Only pairs one side (or both) marked must-meet.
+    wanted: bool = False
     page: int = 1
 
 
@@ -31,6 +33,8 @@ class MatchRow:
     suggestion: MatchSuggestion
     blocked: bool
     common_languages: list[str]
+    #: Who of the two marked the pair must-meet (participant ids; empty: nobody).
+    wanted_by: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -68,6 +72,8 @@ def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
         query = query.where(MatchSuggestion.status == filters.status)
     elif filters.status == "blocked":
         query = query.where(decisions.suggestion_is_blocked())
+    if filters.wanted:
+        query = query.where(interest_marks.suggestion_is_wanted())
     query = query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
     candidates = db.session.execute(query).all()
     if not (filters.theme or filters.language):
@@ -110,9 +116,12 @@ def _rows(event: Event, ids: list[int]) -> list[MatchRow]:
     query = db.select(MatchSuggestion).where(MatchSuggestion.id.in_(ids))
     loaded = {s.id: s for s in db.session.execute(query.options(*SUGGESTION_PEOPLE)).scalars()}
     blocked = decisions.blocked_pairs(event)
+    wanted = interest_marks.wanted_by((s.government_id, s.partner_id) for s in loaded.values())
     rows = []
     for suggestion in (loaded[i] for i in ids if i in loaded):
         government, partner = suggestion.government, suggestion.partner
         common = [lang for lang in government.languages if lang in partner.languages]
-        rows.append(MatchRow(suggestion, (government.id, partner.id) in blocked, common))
+        pair = (government.id, partner.id)
+        authors = frozenset(wanted.get(pair, ()))
+        rows.append(MatchRow(suggestion, pair in blocked, common, authors))
     return rows

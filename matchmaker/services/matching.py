@@ -37,6 +37,7 @@ from matchmaker.models import (
 )
 from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.decisions import blocked_pairs
+from matchmaker.services.interest_marks import must_meet_authors
 
 Pair = tuple[str, str]
 
@@ -111,7 +112,8 @@ def rank_event(
 
 
 def match_rules(event: Event, people: dict[str, Participant]) -> MatchRules:
-    """Blocked pairs, declined requests and expressed interest, keyed by file ids."""
+    """Blocked pairs, declined requests and expressed interest (requests, proposals and
+    must-meet marks), keyed by file ids."""
     by_id = {p.id: p.external_id for p in people.values()}
 
     def pair(government_id: int, partner_id: int) -> Pair:
@@ -132,6 +134,9 @@ def match_rules(event: Event, people: dict[str, Participant]) -> MatchRules:
             sides.add(request.requester_id)
             if request.status == "accepted":  # the other side said yes: both want it
                 sides.add(request.recipient_id)
+    for author, government_id, partner_id in must_meet_authors(event):
+        # A must-meet mark is explicit interest, counted like a request from its author.
+        askers.setdefault(pair(government_id, partner_id), set()).add(author)
     interest = {key: "mutual" if len(s) > 1 else "one-sided" for key, s in askers.items()}
     return MatchRules(
         blocked=frozenset(pair(g, p) for g, p in blocked),
@@ -284,11 +289,27 @@ def _computed(entry: dict[str, object], now: datetime) -> dict[str, object]:
     assert isinstance(suggestion, Suggestion)
     return {
         "score": round(float(suggestion.score), 2),
-        "reasons": [asdict(reason) | {"data": dict(reason.data)} for reason in suggestion.reasons],
+        "reasons": [
+            strength_entry(suggestion),
+            *(asdict(reason) | {"data": dict(reason.data)} for reason in suggestion.reasons),
+        ],
         "rank_for_government": entry.get("rank_for_government"),
         "rank_for_partner": entry.get("rank_for_partner"),
         "computed_at": now,
     }
+
+
+#: The stored reasons' entry that carries the pair's strength (no schema change for it; the
+#: pages read it with services.suggestions.stored_strength and never list it as a reason).
+STRENGTH_CODE = "strength"
+
+
+def strength_entry(suggestion: Suggestion) -> dict[str, object]:
+    """The suggestion's strength and fit as a stored reasons entry."""
+    fit = round(float(suggestion.components["fit"]), 1)
+    text = f"{suggestion.strength.value} match (fit {fit:g})"
+    return {"code": STRENGTH_CODE, "text": text,
+            "data": {"strength": suggestion.strength.value, "fit": fit}}  # fmt: skip
 
 
 def _participants(event: Event) -> list[Participant]:

@@ -6,11 +6,10 @@ that sends them can be retried or run twice without mailing anyone twice.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
+from matchmaker.dates import event_moment, zone_name
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
-from matchmaker.orm import as_utc, utcnow
+from matchmaker.orm import utcnow
 from matchmaker.services.mail import Mail, send_mail
 from matchmaker.services.requests import is_expired
 
@@ -60,16 +59,19 @@ def _requests_page(base_url: str) -> str:
 def new_request_mail(request: MeetingRequest, base_url: str) -> Mail:
     """To the recipient, in the congress's three languages (theirs is not known here)."""
     asker, event = request.requester, request.requester.event
-    deadline = ""
-    if request.expires_at is not None:
-        local = as_utc(request.expires_at).astimezone(ZoneInfo(event.time_zone))
-        deadline = f"{local:%d/%m/%Y %H:%M} ({event.time_zone})"
+    # The deadline in each language's own words, on the event's clock.
+    es, en, pt = (
+        f"{event_moment(request.expires_at, event, code)} ({zone_name(event, code)})"
+        if request.expires_at is not None
+        else ""
+        for code in ("es", "en", "pt")
+    )
     quote = f'\n\n"{request.message}"' if request.message else ""
     body = (
         f"{_who(asker)}{quote}\n\n"
-        f"Quiere reunirse contigo en {event.name}. Responde antes del {deadline}:\n"
-        f"Wants to meet you at {event.name}. Please answer by {deadline}:\n"
-        f"Quer se reunir com você em {event.name}. Responda até {deadline}:\n\n"
+        f"Quiere reunirse contigo en {event.name}. Responde antes del {es}:\n"
+        f"Wants to meet you at {event.name}. Please answer by {en}:\n"
+        f"Quer se reunir com você em {event.name}. Responda até {pt}:\n\n"
         f"{_requests_page(base_url)}\n"
     )
     subject = f"{event.name}: {asker.name} — solicitud de reunión / meeting request"

@@ -57,7 +57,7 @@ def import_participants(event: Event, data: bytes) -> ImportSummary:
     if not parsed.ok:
         raise ImportRejected(parsed.errors)
     existing = {p.external_id: p for p in list_participants(event)}
-    errors = _event_errors(event, parsed.records, existing)
+    errors = event_errors(event, parsed.records, existing)
     if errors:
         raise ImportRejected(errors)
     _release_moving_emails(parsed.records, existing)
@@ -65,9 +65,9 @@ def import_participants(event: Event, data: bytes) -> ImportSummary:
     for record in parsed.records:
         participant = existing.get(record.id)
         if participant is None:
-            db.session.add(_new_participant(event, record))
+            db.session.add(new_participant(event, record))
             summary.created[record.kind] += 1
-        elif _apply(participant, record):
+        elif apply_record(participant, record):
             summary.updated[record.kind] += 1
         else:
             summary.unchanged[record.kind] += 1
@@ -75,17 +75,17 @@ def import_participants(event: Event, data: bytes) -> ImportSummary:
     return summary
 
 
-def _event_errors(
+def event_errors(
     event: Event, records: list[ParticipantRecord], existing: dict[str, Participant]
 ) -> list[RowError]:
-    """Rules that need the stored event: kinds never change, emails stay unique, slots exist."""
+    """Rules that need the stored event: kinds never change, emails stay unique, slots exist.
+
+    ``existing``: the stored participants that matter, by file id (an organiser's form passes
+    the one it edits under the id it is given, and those whose email it may take)."""
     errors: list[RowError] = []
     incoming = {r.id for r in records}
-    taken = {
-        p.email.casefold(): p.external_id
-        for p in existing.values()
-        if p.external_id not in incoming
-    }
+    # By the key it is given (a form renaming a participant passes it under its new id).
+    taken = {p.email.casefold(): key for key, p in existing.items() if key not in incoming}
     num_slots = event.calendar().num_slots if event.days else None
     params: Params
     for record in records:
@@ -123,13 +123,14 @@ def _release_moving_emails(
         db.session.flush()
 
 
-def _new_participant(event: Event, record: ParticipantRecord) -> Participant:
+def new_participant(event: Event, record: ParticipantRecord) -> Participant:
+    """A participant of ``event`` made from ``record`` (not yet added to the session)."""
     participant = Participant(event=event, external_id=record.id)
-    _apply(participant, record)
+    apply_record(participant, record)
     return participant
 
 
-def _apply(participant: Participant, record: ParticipantRecord) -> bool:
+def apply_record(participant: Participant, record: ParticipantRecord) -> bool:
     """Copy a record onto a participant; True when anything changed."""
     values: dict[str, object] = {name: getattr(record, name) for name in _COPIED_FIELDS}
     values |= {

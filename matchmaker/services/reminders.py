@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement
 
 from matchmaker.config import UI_LANGUAGES
+from matchmaker.dates import clock, event_day, zone_name
 from matchmaker.domain.calendar import Slot
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant, User
@@ -112,7 +113,6 @@ def reminder_mail(
     else in Spanish, English and Portuguese, one after another."""
     language = reader_language(me)
     languages = (language,) if language else UI_LANGUAGES
-    day, at = f"{slot.start:%d/%m/%Y}", f"{slot.start:%H:%M}"
     place = clean_header(event.venue or event.name)
     agenda = f"{base_url.rstrip('/')}/me/agenda" if base_url else ""
     titles, paragraphs = [], []
@@ -125,15 +125,16 @@ def reminder_mail(
                 name=clean_header(other.name),
                 role=clean_header(other.role_title),
                 organisation=clean_header(other.organisation),
-                date=day,
-                time=at,
-                zone=event.time_zone,
+                date=event_day(slot.start, code),  # the reader's words for the day
+                time=clock(slot.start, code),
+                zone=zone_name(event, code),
                 place=place,
                 table=meeting.table_number + 1,
             )
             if agenda:
                 text += "\n" + _("Tu agenda: %(link)s", link=agenda)
             paragraphs.append(text)
+    at = clock(slot.start, languages[0])
     subject = f"{event.name}: {' / '.join(titles)} — {other.name}, {at}"
     body = f"{clean_header(me.name)}:\n\n" + "\n\n".join(paragraphs) + "\n"
     return Mail(to=[check_address(me.email)], subject=subject, body=body)

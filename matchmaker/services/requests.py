@@ -2,17 +2,21 @@
 
 A pending request whose ``expires_at`` has passed counts as expired everywhere, even before
 ``expire_requests`` has marked it: ``effective_status`` says so, and every write checks it.
+A request never outlives its event: it lapses at the end of the event's last day at the
+latest (``request_deadline``), and once the event is over no new one can be made.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
-from matchmaker.models import MeetingRequest, Participant
+from matchmaker.models import Event, MeetingRequest, Participant
 from matchmaker.orm import as_utc, utcnow
+from matchmaker.services import notifications
 from matchmaker.services.decisions import get_block
 
 #: Longest message a request may carry.
@@ -25,6 +29,28 @@ class RequestError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def event_ends_at(event: Event) -> datetime | None:
+    """Midnight at the end of the event's last day, on its clock (None without days)."""
+    if not event.days:
+        return None
+    last = max(date.fromisoformat(day) for day in event.days)
+    return datetime.combine(last + timedelta(days=1), time(), ZoneInfo(event.time_zone))
+
+
+def event_is_over(event: Event, now: datetime | None = None) -> bool:
+    """True once the event's last day has ended: requests make no sense any more."""
+    ends = event_ends_at(event)
+    return ends is not None and ends <= (now or utcnow())
+
+
+def request_deadline(event: Event, created: datetime) -> datetime:
+    """When a request made at ``created`` lapses: the event's expiry delay later, but never
+    after the event has ended (an answer then could no longer be met)."""
+    deadline = as_utc(created) + timedelta(hours=event.request_expiry_hours)
+    ends = event_ends_at(event)
+    return deadline if ends is None else min(deadline, ends.astimezone(deadline.tzinfo))
 
 
 def is_expired(request: MeetingRequest, now: datetime | None = None) -> bool:
@@ -76,8 +102,9 @@ def create_request(
 ) -> MeetingRequest:
     """A pending request from ``requester`` to ``recipient``, expiring after the event's delay.
 
-    Raises RequestError: ``not-allowed`` (same kind, other event or a blocked pair), ``pending``
-    (an open request already exists between the two, either way), ``accepted`` (they agreed).
+    Raises RequestError: ``not-allowed`` (same kind, other event or a blocked pair),
+    ``event-over`` (the event's last day has ended), ``pending`` (an open request already
+    exists between the two, either way), ``accepted`` (they agreed).
     The database holds the same rule (a unique index on the pair while pending): a request
     racing another one for the pair fails at the flush with IntegrityError, and run again
     (``matchmaker.transactions.commit_or_rerun``) it gets ``pending`` like any second request.
@@ -88,6 +115,8 @@ def create_request(
     if get_block(government.id, partner.id) is not None:
         raise RequestError("not-allowed")
     moment = now or utcnow()
+    if event_is_over(requester.event, moment):
+        raise RequestError("event-over")
     expire_requests(requester.event_id, moment)  # frees the pending slot of an overdue one
     for existing in list_pair_requests(government.id, partner.id):
         if existing.status in ("pending", "accepted"):
@@ -101,10 +130,12 @@ def create_request(
         message=message.strip()[:MESSAGE_MAX],
         status="pending",
         created_at=moment,
-        expires_at=moment + timedelta(hours=requester.event.request_expiry_hours),
+        expires_at=request_deadline(requester.event, moment),
     )
     db.session.add(request)
     db.session.flush()
+    notifications.notify(recipient, notifications.REQUEST_NEW, other_id=requester.id,
+                         request_id=request.id)  # fmt: skip
     return request
 
 
@@ -127,6 +158,8 @@ def answer_request(
     request.status = "accepted" if accept else "declined"
     request.answered_at = moment
     db.session.flush()
+    kind = notifications.REQUEST_ACCEPTED if accept else notifications.REQUEST_DECLINED
+    notifications.notify(request.requester, kind, other_id=participant.id, request_id=request.id)
     return request
 
 
@@ -195,3 +228,11 @@ def request_states(participant: Participant, now: datetime | None = None) -> dic
         elif status == "pending" and states.get(counterpart) != "accepted":
             states[counterpart] = "sent" if request.requester_id == participant.id else "received"
     return states
+
+
+def list_agreed_counterparts(participant: Participant) -> set[int]:
+    """Everyone ``participant`` agreed to meet through an accepted request, either way."""
+    side = MeetingRequest.government_id if participant.is_government else MeetingRequest.partner_id
+    other = MeetingRequest.partner_id if participant.is_government else MeetingRequest.government_id
+    query = db.select(other).where(side == participant.id, MeetingRequest.status == "accepted")
+    return set(db.session.execute(query).scalars())

@@ -20,13 +20,15 @@ from matchmaker.domain.scheduling import (
     SchedulingProblem,
     book_one,
     solve,
+    staff,
 )
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, Meeting, Participant
 from matchmaker.models.matching import SUGGESTION_PEOPLE
 from matchmaker.models.meeting import LIVE, MEETING_PEOPLE, MOVABLE
-from matchmaker.services import audit
+from matchmaker.services import audit, notifications
 from matchmaker.services.decisions import find_suggestion, get_block, suggestion_is_blocked
+from matchmaker.services.interpreters import is_unstaffed, list_interpreters, solver_interpreter
 
 
 @dataclass
@@ -132,6 +134,7 @@ def build_problem(
             id=str(person.id),
             cap=person.cap(),
             available=frozenset(range(num_slots)) - frozenset(person.unavailable),
+            languages=frozenset(person.languages),
         )
         (governments if person.is_government else partners)[attendee.id] = attendee
     fixed_pairs = {(m.government_id, m.partner_id) for m in fixed}
@@ -145,11 +148,10 @@ def build_problem(
             for s in pairs
             if (s.government_id, s.partner_id) not in fixed_pairs
         ],
-        fixed=[
-            Booking(str(m.government_id), str(m.partner_id), m.slot_index, m.table_number)
-            for m in fixed
-        ],
+        fixed=[_booking(m) for m in fixed],
         min_meetings_per_official=min_meetings_per_official,
+        interpreters=[solver_interpreter(i, num_slots) for i in list_interpreters(event)],
+        day_of_slot=[slot.day for slot in event.calendar().slots],
     )
 
 
@@ -177,7 +179,29 @@ def draft_schedule(
     for booking in result.bookings:
         db.session.add(_meeting(event, booking, suggestions))
     db.session.flush()
+    if unbooked_only:  # the kept meetings may find an interpreter added since they were booked
+        staff_kept_meetings(event)
     return result.report
+
+
+def staff_kept_meetings(event: Event) -> int:
+    """Give the meetings not yet held that need an interpreter and have none one who is free
+    at their slot, where there is one (nobody moves); returns how many got one."""
+    meetings = list_meetings(event, with_people=True)
+    waiting = [m for m in meetings if m.status in MOVABLE and is_unstaffed(m)]
+    if not waiting:
+        return 0
+    problem = build_problem(event, [], meetings)
+    staffed = 0
+    for meeting in waiting:
+        booking = _booking(meeting)
+        chosen = staff(problem, booking)
+        if chosen is not None:
+            meeting.interpreter_id = int(chosen)
+            problem.fixed.append(replace(booking, interpreter=chosen))  # busy at that slot now
+            staffed += 1
+    db.session.flush()
+    return staffed
 
 
 def publish_schedule(event: Event) -> list[int]:
@@ -186,6 +210,7 @@ def publish_schedule(event: Event) -> list[int]:
     for meeting in drafts:
         meeting.status = "published"
     db.session.flush()
+    notifications.notify_meetings(drafts, notifications.MEETING_BOOKED)  # one insert for all
     return [m.id for m in drafts]
 
 
@@ -220,6 +245,8 @@ def book_pair(
         meeting.status = "published"
     db.session.add(meeting)
     db.session.flush()  # the unique indexes decide a race here
+    if meeting.status == "published":
+        notifications.notify_meeting(meeting, notifications.MEETING_BOOKED)
     return BookingOutcome("booked", meeting)
 
 
@@ -255,19 +282,6 @@ def _unbooked(event: Event) -> Select[tuple[MatchSuggestion]]:
         Meeting.status.in_(LIVE),
     )
     return _schedulable(event).where(~booked.exists())
-
-
-def cancel_meeting(meeting: Meeting, rebook: bool = False) -> BookingOutcome | None:
-    """Cancel a meeting; with ``rebook`` the pair goes to the best free slot at another time."""
-    if meeting.status == "cancelled":
-        return None
-    meeting.status = "cancelled"
-    db.session.flush()
-    if not rebook:
-        return None
-    event = meeting_event(meeting)
-    avoid = frozenset({meeting.slot_index})
-    return book_pair(event, meeting.government_id, meeting.partner_id, avoid_slots=avoid)
 
 
 class SlotTaken(ValueError):
@@ -307,11 +321,18 @@ def move_meeting(meeting: Meeting, slot: int) -> None:
             Meeting.status.in_(LIVE),
         )
     ).scalars())  # fmt: skip
-    table = min(set(range(meeting_event(meeting).num_tables)) - taken)
+    event = meeting_event(meeting)
+    table = min(set(range(event.num_tables)) - taken)
+    # Staffed before the slot changes: a flush in between could hold the old interpreter at
+    # the new slot, where they may be busy.
+    problem = build_problem(event, [], list_meetings(event))
+    interpreter = staff(problem, replace(_booking(meeting), slot=slot, table=table))
     meeting.slot_index, meeting.table_number = slot, table
+    meeting.interpreter_id = int(interpreter) if interpreter is not None else None
     if meeting.status == "published":  # tell both sides the new time
         meeting.invitation_sent_at = None
         meeting.invitation_attempts, meeting.invitation_error = 0, ""
+        notifications.notify_meeting(meeting, notifications.MEETING_MOVED)
     db.session.flush()
 
 
@@ -330,6 +351,13 @@ def _live_meeting(government_id: int, partner_id: int) -> Meeting | None:
         Meeting.status.in_(LIVE),
     )
     return db.session.execute(query).scalar_one_or_none()
+
+
+def _booking(meeting: Meeting) -> Booking:
+    """The meeting as the solver sees it (with its interpreter, who is busy at its slot)."""
+    interpreter = str(meeting.interpreter_id) if meeting.interpreter_id is not None else None
+    return Booking(str(meeting.government_id), str(meeting.partner_id), meeting.slot_index,
+                   meeting.table_number, interpreter)  # fmt: skip
 
 
 def _suggestions_by_pair(event: Event) -> dict[tuple[int, int], MatchSuggestion]:
@@ -351,4 +379,5 @@ def _meeting(
         table_number=booking.table,
         weight=suggestion.score if suggestion else 0.0,
         status="draft",
+        interpreter_id=int(booking.interpreter) if booking.interpreter is not None else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from matchmaker.domain.matching import (
     MatchRules,
     Profile,
     ProfileVectors,
+    StrengthCalibration,
     Suggestion,
     build_index,
     rank_both_ways,
@@ -73,7 +75,9 @@ def random_index(seed: int, n_gov: int = 23, n_par: int = 41) -> MatchIndex:
         declined=frozenset(pairs(15)),
         interest={pair: "mutual" if rng.random() < 0.5 else "one-sided" for pair in pairs(40)},
     )
-    return build_index(governments, partners, gov_vectors, par_vectors, rules)
+    index = build_index(governments, partners, gov_vectors, par_vectors, rules)
+    # Random vectors rarely reach the calibrated claim threshold: a lower one gives both cases.
+    return replace(index, calibration=StrengthCalibration(1.0, 20.0, 60.0))
 
 
 def reference_pair(index: MatchIndex, row: int, col: int) -> tuple[float, str, str, float]:
@@ -118,12 +122,36 @@ def check(
     for suggestion, (row, col) in zip(suggestions, expected, strict=True):
         logit, g_text, p_text, similarity = reference_pair(index, row, col)
         assert suggestion.score == pytest.approx(100 / (1 + math.exp(-logit)), abs=1e-4)
-        similar = next(r for r in suggestion.reasons if r.code == "similar")
-        assert (similar.data["government_sentence"], similar.data["partner_sentence"]) == (
-            g_text,
-            p_text,
-        )
+        similar = [r for r in suggestion.reasons if r.code == "similar"]
+        z = (similarity - index.stats.sentence_mean) / index.stats.sentence_std
+        if z >= index.calibration.similar_sentence_z + 1e-4:
+            quoted = (similar[0].data["government_sentence"], similar[0].data["partner_sentence"])
+            assert quoted == (g_text, p_text)
+        elif z < index.calibration.similar_sentence_z - 1e-4:
+            assert similar == []
         assert suggestion.components["sentence"] == pytest.approx(similarity, abs=1e-5)
+        fit = reference_fit(index, row, col)
+        assert suggestion.components["fit"] == pytest.approx(fit, abs=1e-3)
+        if abs(fit - index.calibration.good_fit) > 1e-3 < abs(fit - index.calibration.strong_fit):
+            assert suggestion.strength == index.calibration.strength(fit)
+
+
+def reference_fit(index: MatchIndex, row: int, col: int) -> float:
+    """The pair's content score: the reference logit without language penalty and interest."""
+    g, p = index.governments.profiles[row], index.partners.profiles[col]
+    logit, _, _, similarity = reference_pair(index, row, col)
+    if not math.isfinite(logit):
+        return 0.0
+    w, s = index.weights, index.stats
+    whole = float(np.dot(index.governments.vectors.whole[row], index.partners.vectors.whole[col]))
+    themes = len(set(g.themes) & set(p.themes)) / max(len(set(g.themes)), 1)
+    content = (
+        w.semantic_whole * (whole - s.whole_mean) / s.whole_std
+        + w.semantic_sentence * (similarity - s.sentence_mean) / s.sentence_std
+        + w.themes * themes
+        + w.bias
+    )
+    return 100 / (1 + math.exp(-content))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

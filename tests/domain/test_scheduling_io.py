@@ -115,9 +115,16 @@ def test_load_instance_rejects_a_broken_gzip_file(tmp_path: Path) -> None:
 def test_schedule_csv_has_the_header_and_one_row_per_booking() -> None:
     out = io.StringIO()
     write_schedule_csv([Booking("G0", "P0", 1, 0), Booking("G0", "P1", 2, 1)], out)
-    assert out.getvalue() == "government_id,partner_id,slot,table\nG0,P0,1,0\nG0,P1,2,1\n"
+    header = "government_id,partner_id,slot,table,interpreter\n"
+    assert out.getvalue() == header + "G0,P0,1,0,\nG0,P1,2,1,\n"
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert rows[1] == {"government_id": "G0", "partner_id": "P1", "slot": "2", "table": "1"}
+    assert rows[1] == {
+        "government_id": "G0",
+        "partner_id": "P1",
+        "slot": "2",
+        "table": "1",
+        "interpreter": "",
+    }
 
 
 def test_solving_a_loaded_instance_end_to_end(tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ def test_a_request_and_its_answer_are_each_mailed_once(app_ctx: Flask, smtp_sink
     assert new.rcpt_tos == ["agua@example.com"]
     text = body_of(new)
     assert "Mariana Cuéllar" in text and "¿Hablamos de fugas?" in text
-    assert "https://citas.example.org/me/requests" in text and "America/Mexico_City" in text
+    assert "https://citas.example.org/me/requests" in text and "America/Mexico_City" not in text
+    assert "(hora del centro de México)" in text
 
     service.answer_request(request, partner, accept=True)
     db.session.commit()

@@ -13,7 +13,17 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from matchmaker.extensions import db
-from matchmaker.models import BlockedPair, Job, MatchSuggestion, Meeting, MeetingRequest, User
+from matchmaker.models import (
+    BlockedPair,
+    Interpreter,
+    Job,
+    MatchSuggestion,
+    Meeting,
+    MeetingRequest,
+    MoveRequest,
+    StandbyOffer,
+    User,
+)
 from tests.factories import create_event, create_participant
 from tests.web.helpers import CSRF
 
@@ -31,6 +41,9 @@ class World:
     meeting_id: int  # official A × partner A, published
     job_id: int
     block_id: int  # official B × partner A, blocked by the organiser
+    interpreter_id: int = 0  # the event's interpreter
+    offer_id: int = 0  # a standby offer to official A and partner A
+    move_request_id: int = 0  # official A asks partner A to move their meeting to slot 2
 
 
 #: One hash for every account: hashing per test would dominate the run time.
@@ -95,7 +108,19 @@ def build_world(app: Flask) -> World:
         block = BlockedPair(event_id=event.id, government_id=gov_b.id, partner_id=par_a.id)
         db.session.add_all([*meetings, job, block])
         db.session.flush()
+        offer = StandbyOffer(event_id=event.id, meeting_id=meetings[1].id, present_id=gov_a.id,
+                             candidate_id=par_a.id, slot_index=1, table_number=1)  # fmt: skip
+        db.session.add(offer)
+        move = MoveRequest(event_id=event.id, meeting_id=meetings[0].id, asked_by_id=gov_a.id,
+                           from_slot=0, slot_index=2, state="asked")  # fmt: skip
+        db.session.add(move)
+        db.session.flush()
+        interpreter = Interpreter(event_id=event.id, name="Ana Intérprete",
+                                  languages=["es", "en"], unavailable=[])  # fmt: skip
+        db.session.add(interpreter)
+        db.session.flush()
         world = World(
+            interpreter_id=interpreter.id,
             event_id=event.id,
             ids={role: person.id for role, person in people.items()},
             users={role: user.id for role, user in users.items()},
@@ -104,6 +129,8 @@ def build_world(app: Flask) -> World:
             meeting_id=meetings[0].id,
             job_id=job.id,
             block_id=block.id,
+            offer_id=offer.id,
+            move_request_id=move.id,
         )
         db.session.commit()
         db.session.remove()
@@ -118,6 +145,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "meeting_id": lambda w: w.meeting_id,
     "job_id": lambda w: w.job_id,
     "block_id": lambda w: w.block_id,
+    "interpreter_id": lambda w: w.interpreter_id,
+    "offer_id": lambda w: w.offer_id,
+    "move_request_id": lambda w: w.move_request_id,
     "participant_id": lambda w: w.ids["partner"],
     "official_id": lambda w: w.ids["official"],
     "government_id": lambda w: w.ids["official"],

@@ -4,6 +4,7 @@ with an account, their requests and meetings, and logging in as one of them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -85,7 +86,8 @@ def post(client: FlaskClient, path: str, data: dict[str, object] | None = None, 
     return client.post(path, data={"csrf_token": csrf_token(client, page), **(data or {})})
 
 
-def add_request(app: Flask, requester: int, recipient: int) -> int:
+def add_request(app: Flask, requester: int, recipient: int, now: datetime | None = None) -> int:
+    """A pending request; ``now`` backdates it (one made before a past event ended)."""
     from matchmaker.services.requests import create_request
 
     with app.app_context():
@@ -93,6 +95,7 @@ def add_request(app: Flask, requester: int, recipient: int) -> int:
             db.session.get_one(Participant, requester),
             db.session.get_one(Participant, recipient),
             "Hola",
+            now=now,
         )
         db.session.commit()
         return request.id

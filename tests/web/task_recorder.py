@@ -16,7 +16,15 @@ import sqlalchemy as sa
 
 from matchmaker.background import PendingTask
 from matchmaker.extensions import db
-from matchmaker.models import Event, Job, MatchSuggestion, MeetingRequest, User
+from matchmaker.models import (
+    Event,
+    Job,
+    MatchSuggestion,
+    Meeting,
+    MeetingRequest,
+    Notification,
+    User,
+)
 
 #: Task name -> the query a worker's first look amounts to: it finds a row only once the change
 #: that asked for the task is committed. Tasks driving a job are checked by their job row, which
@@ -44,6 +52,12 @@ LOOKUPS: dict[str, Lookup] = {
     "send_account_invitations": lambda task: sa.select(User.id).where(
         User.invited_at.is_not(None),
         sa.or_(User.invitation_sent_at.is_(None), User.invitation_sent_at < User.invited_at),
+    ),
+    "send_cancellation_notices": lambda task: sa.select(Meeting.id).where(
+        Meeting.cancellation_mail_due.is_(True)
+    ),
+    "send_notification_mails": lambda task: sa.select(Notification.id).where(
+        Notification.mail_due.is_(True)
     ),
 }
 

@@ -107,18 +107,28 @@ def owners(
 ORGANISER_ROUTES = (
     "index GET", "settings GET", "settings POST", "upload_participants GET",
     "upload_participants POST", "dashboard GET", "exports_page GET", "export_schedule GET",
-    "export_transparency GET", "export_agendas POST", "matches GET", "decide_one POST",
+    "export_transparency GET", "export_participants GET", "export_participants_import GET",
+    "export_agendas POST", "matches GET", "decide_one POST",
     "decide_selection POST", "approve_above POST", "recompute POST", "add_pair GET",
     "add_pair POST", "block_pair GET", "block_pair POST", "unblock_pair POST", "audit_log GET",
     "schedule GET", "start_schedule POST", "publish POST", "job GET", "job_json GET", "grid GET",
     "retry_job POST",
+    "participant_list GET", "new_participant GET", "new_participant POST",
+    "edit_participant GET", "edit_participant POST", "remove_participant GET",
+    "remove_participant POST", "participants_template GET", "search_participants GET",
     "people_agendas GET", "cancel_meeting POST", "move_meeting POST", "accounts GET",
     "invite_participants POST", "add_organiser POST", "set_account_active POST",
     "retry_invitations POST",
+    "interpreters_page GET", "interpreters_page POST", "edit_interpreter GET",
+    "edit_interpreter POST", "delete_interpreter POST",
+    "live_board GET", "live_board_json GET", "staff_check_in POST",
+    "scan_page GET", "scan_code POST", "check_in_link_post POST",
 )  # fmt: skip
 PARTICIPANT_OWN_ROUTES = (
     "index GET", "profile GET", "profile POST", "suggestions GET", "requests GET", "agenda GET",
+    "directory_list GET",
     "agenda_print GET", "agenda_ics GET", "agenda_pdf GET",
+    "notifications_page GET", "open_notification POST", "read_all_notifications POST",
 )  # fmt: skip
 
 #: (endpoint, method) -> Access. Every route of the app must be here, and nothing else.
@@ -126,6 +136,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("main.home", "GET"): public(),
     ("main.health", "GET"): public(),
     ("main.ready", "GET"): public(),
+    # The installable app: its manifest and service worker hold nothing personal.
+    ("offline.manifest", "GET"): public(),
+    ("offline.service_worker", "GET"): public(),
     ("main.set_language", "POST"): public("POST", **{role: frozenset({302}) for role in ROLES}),
     ("auth.login", "GET"): public(
         **{role: frozenset({302}) for role in ROLES if role != "anonymous"}
@@ -159,6 +172,25 @@ ACCESS: dict[tuple[str, str], Access] = {
     # ...or objects of official A and partner A, which participants B must not reach.
     ("participant.meeting_outcome", "GET"): owners(),
     ("participant.meeting_outcome", "POST"): owners("POST"),
+    # Check-in and standby offers: both people of the meeting or offer, nobody else.
+    ("participant.check_in", "POST"): owners("POST"),
+    # One's own check-in QR code for a meeting; staff open what it links to (the world's
+    # token is not a signed code: "Código no válido", 400, for an organiser too).
+    ("participant.check_in_code", "GET"): owners(),
+    ("organiser.check_in_link", "GET"): Access(
+        organiser_only().expected | {"organiser": frozenset({400})}
+    ),
+    ("participant.accept_standby", "POST"): owners("POST"),
+    ("participant.decline_standby", "POST"): owners("POST"),
+    # Cancelling or asking to move a meeting: its two sides. A move request is answered by
+    # the side who did not ask (partner A), withdrawn by the one who did (official A).
+    ("participant.cancel_own_meeting", "GET"): owners(),
+    ("participant.cancel_own_meeting", "POST"): owners("POST"),
+    ("participant.ask_to_move", "GET"): owners(),
+    ("participant.ask_to_move", "POST"): owners("POST"),
+    ("participant.accept_move", "POST"): owners("POST", roles=("partner",)),
+    ("participant.decline_move", "POST"): owners("POST", roles=("partner",)),
+    ("participant.withdraw_move", "POST"): owners("POST", roles=("official",)),
     # Only the recipient (partner A) answers; only the sender (official A) withdraws.
     ("participant.accept_request", "POST"): owners("POST", roles=("partner",)),
     ("participant.decline_request", "POST"): owners("POST", roles=("partner",)),
@@ -166,6 +198,19 @@ ACCESS: dict[tuple[str, str], Access] = {
     # Officials write to partners (here partner A), partners to officials: not to their own kind.
     ("participant.new_request", "GET"): owners(roles=("official", "other_official")),
     ("participant.new_request", "POST"): owners("POST", roles=("official", "other_official")),
+    # The thread of official A with partner A (they have a request and a meeting): from the
+    # official's side only, as the URL names partner A; B have no thread with partner A.
+    ("participant.thread", "GET"): owners(roles=("official",)),
+    ("participant.thread", "POST"): owners("POST", roles=("official",)),
+    ("participant.report_thread", "POST"): owners("POST", roles=("official",)),
+    # Organisers list reported threads; the world's thread was not reported: 404 for them too.
+    ("organiser.reported_threads", "GET"): organiser_only(),
+    ("organiser.reported_thread", "GET"): Access(
+        organiser_only().expected | {"organiser": frozenset({404})}
+    ),
+    # The directory's profiles and marks: the other side of the event only (here partner A).
+    ("participant.person", "GET"): owners(roles=("official", "other_official")),
+    ("participant.mark_person", "POST"): owners("POST", roles=("official", "other_official")),
 }
 
 

@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import REPO
@@ -94,3 +95,44 @@ def test_form_errors_are_translated(client: FlaskClient) -> None:
     data = {"email": "x@example.org", "password": "wrong", "csrf_token": token}
     page = client.post("/login?lang=pt", data=data).get_data(as_text=True)
     assert "E-mail ou senha incorretos." in page
+
+
+def test_counts_agree_with_their_nouns(app: Flask, client: FlaskClient, tasks: object) -> None:
+    from tests.web.participant_world import add_meeting, add_request, login_as, make_people
+
+    people = make_people(app)
+    add_request(app, people.partner, people.official)
+    add_meeting(app, people)
+    login_as(app, client, people.official)
+    page = client.get("/me/").get_data(as_text=True)
+    assert "1 solicitud espera tu respuesta" in page and "1 reunión confirmada" in page
+    assert "1 esperan" not in page and "1 reuniones" not in page
+    add_request(app, people.other_partner, people.official)
+    assert "2 solicitudes esperan tu respuesta" in client.get("/me/").get_data(as_text=True)
+
+
+def test_participants_read_the_zone_as_people_say_it(app: Flask, client: FlaskClient) -> None:
+    from tests.web.participant_world import add_meeting, login_as, make_people
+
+    people = make_people(app, time_zone="America/Mexico_City")
+    add_meeting(app, people)
+    login_as(app, client, people.official)
+    pages = ["/me/", "/me/agenda", "/me/agenda/print", "/me/profile", "/me/requests",
+             f"/me/requests/new/{people.partner}"]  # fmt: skip
+    for path in pages:
+        assert "America/Mexico_City" not in client.get(path).get_data(as_text=True), path
+    assert "Horario: hora del centro de México" in client.get("/me/agenda").get_data(as_text=True)
+    profile = client.get("/me/profile").get_data(as_text=True)
+    assert "estarás en el evento (hora del centro de México)" in profile
+
+
+def test_a_zone_without_a_local_name_takes_cldrs(app: Flask) -> None:
+    from matchmaker.dates import zone_name
+    from matchmaker.models import Event
+
+    with app.test_request_context("/"):
+        tokyo = Event(name="x", time_zone="Asia/Tokyo")
+        assert zone_name(tokyo, "es") == "hora de Japón"
+        assert zone_name(tokyo, "en") == "Japan Time"
+        mexico = Event(name="x", time_zone="America/Mexico_City")
+        assert zone_name(mexico, "es") == "hora del centro de México"

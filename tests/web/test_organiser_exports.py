@@ -9,20 +9,28 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.domain.importing import parse_participants
 from matchmaker.extensions import db
 from matchmaker.models import Meeting, Participant
-from matchmaker.services.exports import REGISTER_COLUMNS, SCHEDULE_COLUMNS
 from tests.pdf_text import page_texts
-from tests.web.organiser_world import draft, login_organiser, seed
+from tests.web.organiser_world import HEADER, draft, login_organiser, seed
 from tests.web.task_recorder import Tasks
 from workers.tasks import render_agendas
 
+SCHEDULE_HEADER = [
+    "Fecha", "Inicio", "Fin", "Zona horaria", "Turno", "Mesa", "ID del funcionario/a",
+    "Funcionario/a", "Institución", "ID del socio", "Socio", "Organización del socio",
+    "Idiomas en común", "Estado", "Puntuación",
+]  # fmt: skip
+
 
 def rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The rows of a CSV download, which must start with a BOM so that Excel reads UTF-8."""
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
 def test_dashboard_shows_figures_and_plots(app: Flask, client: FlaskClient) -> None:
@@ -53,10 +61,27 @@ def test_schedule_csv(app: Flask, client: FlaskClient) -> None:
     login_organiser(client)
     response = client.get("/organiser/exports/schedule.csv")
     table = rows(response)
-    assert tuple(table[0]) == SCHEDULE_COLUMNS and len(table) == 6
-    assert table[0]["date"] == "2027-03-10" and table[0]["start"] == "09:00"
-    assert table[0]["table"] == "1" and table[0]["status"] == "draft"
-    assert {r["time_zone"] for r in table} == {"America/Mexico_City"}
+    assert list(table[0])[: len(SCHEDULE_HEADER)] == SCHEDULE_HEADER  # then the interpreter
+    assert len(table) == 6
+    first = table[0]
+    # Slots of 20 minutes from 9:00, as Babel writes them in Spanish (no leading zero).
+    times = {f"{h}:{m:02d}" for h in range(9, 13) for m in (0, 20, 40)}
+    assert first["Fecha"] == "10 mar 2027" and first["Inicio"] in times
+    assert {r["Fin"] for r in table} <= times | {"13:00"} and first["Mesa"] in ("1", "2")
+    assert first["Estado"] == "Borrador"
+    assert {r["Zona horaria"] for r in table} == {"hora del centro de México"}
+    assert {r["Idiomas en común"] for r in table} >= {"Español", ""}  # the pt official: none
+
+
+def test_schedule_csv_in_the_organisers_language(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    login_organiser(client)
+    table = rows(client.get("/organiser/exports/schedule.csv?lang=en"))
+    first = table[0]
+    assert first["Date"] == "Mar 10, 2027" and first["Table"] in ("1", "2")
+    assert first["Status"] == "Draft" and "Borrador" not in str(table)
+    assert all(r["Slot"].isdigit() for r in table)
 
 
 def test_transparency_register_lists_published_meetings(app: Flask, client: FlaskClient) -> None:
@@ -69,11 +94,49 @@ def test_transparency_register_lists_published_meetings(app: Flask, client: Flas
             meeting.status = "published"
         db.session.commit()
     table = rows(client.get("/organiser/exports/transparency.csv"))
-    assert tuple(table[0]) == REGISTER_COLUMNS and len(table) == 6
+    assert len(table) == 6
     first = table[0]
-    assert first["official_role"] == "Director" and first["official_institution"]
-    assert first["themes"] in ("Movilidad urbana", "Servicios públicos")
-    assert first["status"] == "published"
+    assert first["Cargo"] == "Director" and first["Institución"] and first["País"] == "México"
+    assert first["Temas"] in ("Movilidad urbana", "Servicios públicos")
+    assert first["Estado"] == "Publicada" and first["Tipo de organización"] == "Empresa"
+    assert first["Fecha"] == "10 mar 2027"
+    english = rows(client.get("/organiser/exports/transparency.csv?lang=en"))[0]
+    assert english["Status"] == "Published" and english["Themes"] in (
+        "Urban mobility", "Public services")  # fmt: skip
+
+
+def test_participants_csv_in_words(app: Flask, client: FlaskClient) -> None:
+    data = seed(app)
+    draft(app, data.event_id)
+    publish_all(app)
+    login_organiser(client)
+    table = rows(client.get("/organiser/exports/participants.csv"))
+    assert len(table) == 5
+    official, partner = table[0], table[2]
+    assert official["Tipo"] == "Funcionario/a" and partner["Tipo"] == "Socio"
+    assert official["Tipo de organización"] == "Municipio"
+    assert partner["Tipo de organización"] == "Empresa"
+    assert partner["Idiomas"] == "Español, Inglés" and official["Temas"] == "Movilidad urbana"
+    assert official["País"] == "México" and official["Reuniones publicadas"] == "3"
+    assert official["Cuenta"] == "Sí" and partner["Cuenta"] == "No"
+    english = rows(client.get("/organiser/exports/participants.csv?lang=en"))
+    assert english[2]["Type"] == "Partner" and english[2]["Email"]
+    assert english[0]["Themes"] == "Urban mobility" and english[2]["Account"] != "Sí"
+
+
+def test_participants_import_format_reads_back(app: Flask, client: FlaskClient) -> None:
+    """The machine file: the import's own header and codes, a BOM the importer accepts."""
+    seed(app)
+    login_organiser(client)
+    response = client.get("/organiser/exports/participants-import.csv")
+    table = rows(response)
+    assert len(table) == 5 and table[0]["kind"] == "government"
+    assert table[2]["languages"] == "es;en" and table[0]["organisation_type"] == "municipality"
+    header = response.data.decode("utf-8-sig").split("\r\n")[0]
+    assert header == HEADER.strip()
+    parsed = parse_participants(response.data)
+    assert parsed.ok, parsed.errors
+    assert [r.id for r in parsed.records] == [r["id"] for r in table]
 
 
 def test_exports_page(app: Flask, client: FlaskClient) -> None:
@@ -81,6 +144,8 @@ def test_exports_page(app: Flask, client: FlaskClient) -> None:
     login_organiser(client)
     page = client.get("/organiser/exports").get_data(as_text=True)
     assert "/organiser/exports/transparency.csv" in page and "/organiser/exports/agendas" in page
+    assert "/organiser/exports/participants.csv" in page
+    assert "/organiser/exports/participants-import.csv" in page
 
 
 def publish_all(app: Flask) -> list[tuple[int, int]]:
@@ -123,8 +188,8 @@ def agendas_pdf(app: Flask, client: FlaskClient, tasks: Tasks) -> bytes:
 def test_agendas_pdf_has_a_page_per_participant_with_their_meetings(
     app: Flask, client: FlaskClient, tasks: Tasks
 ) -> None:
-    """The real renderer, read back: each participant's page is headed by their name and lists
-    whom they meet, and no one else."""
+    """The real renderer, read back: each participant's page is headed by the event and their
+    name, lists whom they meet, and no one else, and is numbered."""
     data = seed(app)
     draft(app, data.event_id)
     pairs = publish_all(app)
@@ -132,8 +197,9 @@ def test_agendas_pdf_has_a_page_per_participant_with_their_meetings(
     login_organiser(client)
     pages = page_texts(agendas_pdf(app, client, tasks))
     assert len(pages) == len(names) == 5  # 2 officials and 3 partners, a page each
-    for page, (person, name) in zip(pages, names.items(), strict=True):
-        assert page[0] == name
+    for number, (page, (person, name)) in enumerate(zip(pages, names.items(), strict=True), 1):
+        assert page[0] == "Test Expo · 10 mar 2027" and page[1] == name
+        assert "".join(page[-2:]) == f"Página {number} de 5"
         met = {
             names[other] for pair in pairs if person in pair for other in pair if other != person
         }
@@ -146,10 +212,9 @@ def test_agendas_pdf_leaves_drafts_out(app: Flask, client: FlaskClient, tasks: T
     draft(app, data.event_id)
     names = participant_names(app)
     login_organiser(client)
-    pages = page_texts(agendas_pdf(app, client, tasks))
-    for page, name in zip(pages, names.values(), strict=True):
-        assert page[0] == name and "Todavía no hay reuniones publicadas." in page
-        assert not (set(names.values()) - {name}) & set(page)
+    [page] = page_texts(agendas_pdf(app, client, tasks))  # nobody has a published meeting
+    assert page[1] == "Sin reuniones" and set(names.values()) <= set(page)
+    assert "5 participantes no tienen reuniones publicadas." in page
 
 
 def test_a_job_without_a_file_has_nothing_to_download(app: Flask, client: FlaskClient) -> None:

@@ -33,7 +33,7 @@ def test_list_filters_and_pages(app: Flask, client: FlaskClient) -> None:
     assert "4 sugerencias" in interpreter and "Intérprete" in interpreter
     post(client, f"/organiser/matches/{data.suggestions[0]}/decide", {"decision": "approve"})
     approved = client.get("/organiser/matches?status=approved").get_data(as_text=True)
-    assert "1 sugerencias" in approved
+    assert "1 sugerencia<" in approved  # one, singular
     assert client.get("/organiser/matches?page=99&status=bogus").status_code == 200
 
 
@@ -76,7 +76,7 @@ def test_decide_a_selection(app: Flask, client: FlaskClient) -> None:
     response = post(client, "/organiser/matches/decide",
                     {"decision": "approve", "ids": [str(i) for i in chosen]})  # fmt: skip
     assert response.status_code == 302
-    assert "Aprobadas: 3." in client.get("/organiser/matches").get_data(as_text=True)
+    assert "3 sugerencias aprobadas." in client.get("/organiser/matches").get_data(as_text=True)
     now = statuses(app)
     assert [now[i] for i in chosen] == ["approved"] * 3
     assert now[data.suggestions[0]] == "suggested"
@@ -90,7 +90,13 @@ def test_decide_a_selection(app: Flask, client: FlaskClient) -> None:
 def test_approve_above_a_score(app: Flask, client: FlaskClient) -> None:
     data = seed(app)
     login_organiser(client)
-    post(client, "/organiser/matches/approve-above", {"min_score": "70"})
+    asked = post(client, "/organiser/matches/approve-above", {"min_score": "70"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Se aprobarán 3 pares pendientes con puntuación de al menos 70." in page
+    assert "Nadie recibe correo por ahora." in page  # no schedule is published yet
+    assert set(statuses(app).values()) == {"suggested"}  # nothing changed before confirming
+    post(client, "/organiser/matches/approve-above", {"min_score": "70", "confirmed": "1"})
     now = statuses(app)
     assert [now[i] for i in data.suggestions] == ["approved"] * 3 + ["suggested"] * 3
     assert "suggestions.approved-above" in audit_actions(app)
@@ -104,7 +110,7 @@ def test_block_a_pair_then_it_cannot_be_approved(app: Flask, client: FlaskClient
     suggestion = data.suggestions[0]
     form = client.get(f"/organiser/matches/block?government={data.governments[0]}"
                       f"&partner={data.partners[0]}").get_data(as_text=True)  # fmt: skip
-    assert f'<option selected value="{data.governments[0]}">' in form
+    assert f'name="government" type="hidden" value="{data.governments[0]}"' in form
     response = post(client, "/organiser/matches/block", {
         "government": data.governments[0], "partner": data.partners[0],
         "reason": "Conflicto de interés"}, "/organiser/matches/block")  # fmt: skip
@@ -114,7 +120,7 @@ def test_block_a_pair_then_it_cannot_be_approved(app: Flask, client: FlaskClient
         assert block.reason == "Conflicto de interés"
     assert statuses(app)[suggestion] == "rejected"
     page = client.get("/organiser/matches?status=blocked").get_data(as_text=True)
-    assert "1 sugerencias" in page and "Bloqueada" in page
+    assert "1 sugerencia<" in page and "Bloqueada" in page
     post(client, f"/organiser/matches/{suggestion}/decide", {"decision": "approve"})
     assert statuses(app)[suggestion] == "rejected"
     assert "está bloqueado" in client.get("/organiser/matches").get_data(as_text=True)
@@ -160,7 +166,7 @@ def test_add_a_pair_by_hand(app: Flask, client: FlaskClient) -> None:
         {"government": data.partners[0], "partner": data.partners[1]},
         "/organiser/matches/add",
     )
-    assert wrong.status_code == 200 and "Opción inválida" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "Elige un funcionario/a" in wrong.get_data(as_text=True)
 
 
 def test_recompute_enqueues_after_commit(app: Flask, client: FlaskClient, tasks: Tasks) -> None:

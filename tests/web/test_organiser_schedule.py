@@ -80,7 +80,9 @@ def test_grid_shows_meetings_in_local_time(app: Flask, client: FlaskClient) -> N
     login_organiser(client)
     page = client.get("/organiser/schedule/grid").get_data(as_text=True)
     assert "Mesa 1" in page and "Mesa 2" in page and "Mesa 3" not in page
-    assert "10/03<br>09:00–09:20" in page  # the first slot, in America/Mexico_City
+    # Slots on the event's clock (America/Mexico_City) by Babel: "mié, 10 mar<br>9:00–9:20"
+    row = r"<th scope=\"row\">mié, 10 mar<br>(9|1[0-2]):[0-5]0–(9|1[0-3]):[0-5]0</th>"
+    assert re.search(row, page)
     assert page.count('class="meeting draft"') == 6
     assert page.count("<small>Borrador</small>") == 6  # the status in the reader's language
     with app.app_context():
@@ -122,15 +124,51 @@ def test_publish_creates_a_job_and_enqueues(app: Flask, client: FlaskClient, tas
     assert tasks["publish_event"].committed == [True]
 
 
-def test_cancel_enqueues_the_task(app: Flask, client: FlaskClient, tasks: Tasks) -> None:
+def test_cancel_asks_first_then_cancels_at_once(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
     data = seed(app)
     first = draft(app, data.event_id)[0]
     login_organiser(client)
-    post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
-    assert tasks["cancel_meeting"].calls == [(first, False)]
+    asked = post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "¿Cancelar esta reunión?" in page
+    assert "aún no está publicada: nadie la ha visto" in page
+    with app.app_context():
+        assert db.session.get_one(Meeting, first).status == "draft"  # nothing happened yet
+    done = post(client, f"/organiser/meetings/{first}/cancel",
+                {"confirmed": "1", "reason": "Cambio de vuelo"},
+                "/organiser/schedule/grid")  # fmt: skip
+    assert done.status_code == 302
+    with app.app_context():
+        meeting = db.session.get_one(Meeting, first)
+        assert (meeting.status, meeting.cancel_reason) == ("cancelled", "Cambio de vuelo")
+        assert meeting.cancellation_mail_due is False  # a draft: nobody to tell
     assert audit_actions(app)[-1:] == ["meeting.cancelled"]
+    assert tasks["send_cancellation_notices"].calls == []
+    again = post(client, f"/organiser/meetings/{first}/cancel", {"confirmed": "1"},
+                 "/organiser/schedule/grid")  # fmt: skip
+    assert again.status_code == 302 and audit_actions(app).count("meeting.cancelled") == 1
     missing = post(client, "/organiser/meetings/9999/cancel", {}, "/organiser/schedule/grid")
-    assert missing.status_code == 302 and len(tasks["cancel_meeting"].calls) == 1
+    assert missing.status_code == 302
+
+
+def test_cancelling_a_published_meeting_tells_both_sides(
+    app: Flask, client: FlaskClient, tasks: Tasks
+) -> None:
+    data = seed(app)
+    first = draft(app, data.event_id)[0]
+    with app.app_context():
+        db.session.get_one(Meeting, first).status = "published"
+        db.session.commit()
+    login_organiser(client)
+    asked = post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
+    assert "nadie recibirá aviso por correo" in asked.get_data(as_text=True)  # no SMTP here
+    post(client, f"/organiser/meetings/{first}/cancel", {"confirmed": "1"},
+         "/organiser/schedule/grid")  # fmt: skip
+    with app.app_context():
+        assert db.session.get_one(Meeting, first).cancellation_mail_due is True
+    assert tasks["send_cancellation_notices"].committed == [True]
 
 
 def test_move_offers_the_free_slots_and_moves_to_the_chosen_one(
@@ -225,15 +263,16 @@ def test_the_grid_shows_one_day_at_a_time(app: Flask, client: FlaskClient) -> No
         db.session.commit()
     login_organiser(client)
     first = client.get("/organiser/schedule/grid").get_data(as_text=True)
-    assert first.count('class="meeting draft"') == 1 and "10/03<br>09:00" in first
+    assert first.count('class="meeting draft"') == 1 and "mié, 10 mar<br>9:00" in first
     assert 'aria-current="page">mié, 10 mar</strong>' in first
     assert 'href="/organiser/schedule/grid?day=2">jue, 11 mar</a>' in first
     second = client.get("/organiser/schedule/grid?day=2").get_data(as_text=True)
-    assert second.count('class="meeting draft"') == 1 and "11/03<br>09:20" in second
-    assert "10/03<br>" not in second
+    assert second.count('class="meeting draft"') == 1 and "jue, 11 mar<br>9:20" in second
+    assert "mié, 10 mar<br>" not in second
     # A day the event does not have shows the first.
     unknown = client.get("/organiser/schedule/grid?day=9").get_data(as_text=True)
-    assert 'aria-current="page">mié, 10 mar</strong>' in unknown and "10/03<br>09:00" in unknown
+    assert 'aria-current="page">mié, 10 mar</strong>' in unknown
+    assert "mié, 10 mar<br>9:00" in unknown
 
 
 def test_a_bad_minimum_is_shown_at_its_field_and_starts_nothing(
@@ -278,7 +317,12 @@ def test_the_history_tells_meetings_in_words_with_tables_from_one(
             "es",
         )
     login_organiser(client)
-    post(client, f"/organiser/meetings/{first}/cancel", {}, "/organiser/schedule/grid")
+    post(
+        client,
+        f"/organiser/meetings/{first}/cancel",
+        {"confirmed": "1"},
+        "/organiser/schedule/grid",
+    )
     history = client.get("/organiser/audit").get_data(as_text=True)
     assert f"Canceló la reunión {pair} de la mesa {table + 1}, {when}." in history
     english = client.get("/organiser/audit", headers={"Accept-Language": "en"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -39,12 +41,13 @@ def test_dashboard_shows_the_participant(app: Flask, client: FlaskClient) -> Non
     login_as(app, client, people.official)
     page = client.get("/me/").get_data(as_text=True)
     assert "Ana Alcaldesa" in page and "Municipio de Puebla" in page
-    assert "1 esperan tu respuesta" in page
+    assert "1 solicitud espera tu respuesta" in page and "1 esperan" not in page
 
 
 def test_nobody_touches_what_is_not_theirs(app: Flask, client: FlaskClient) -> None:
     people = make_people(app, past=True)
-    request_id = add_request(app, people.official, people.partner)
+    before_the_event = datetime(2024, 3, 1, tzinfo=UTC)  # no requests once it has ended
+    request_id = add_request(app, people.official, people.partner, now=before_the_event)
     meeting_id = add_meeting(app, people)
     login_as(app, client, people.other_partner)
     # Another partner can neither answer, withdraw nor see the request, nor mark the meeting.

@@ -22,8 +22,9 @@ def test_agenda_lists_published_meetings_in_event_time(app: Flask, client: Flask
     add_meeting(app, people, status="draft", slot=5, partner=people.other_partner)
     login_as(app, client, people.official)
     page = client.get("/me/agenda").get_data(as_text=True)
-    assert "09:20–09:40" in page and "Bruno Empresa" in page and "<td>5</td>" in page
-    assert "America/Mexico_City" in page
+    assert "mié, 10 mar, 9:20–9:40" in page and "Bruno Empresa" in page
+    assert '<span class="cell-label">Mesa </span>5</td>' in page  # labelled on a phone too
+    assert "Horario: hora del centro de México" in page and "America/Mexico_City" not in page
     assert "Carla Startup" not in page  # the draft is not on the agenda
     assert "Anotar resultado" not in page  # the meeting is in the future
     printable = client.get("/me/agenda/print").get_data(as_text=True)
@@ -53,7 +54,10 @@ def test_pdf_download(app: Flask, client: FlaskClient) -> None:
     response = client.get("/me/agenda.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     [page] = page_texts(response.data)
-    assert page[0] == "Ana Alcaldesa" and "Bruno Empresa" in page  # hers, with whom she meets
+    assert page[1] == "Ana Alcaldesa" and "Bruno Empresa" in page  # hers, with whom she meets
+    # Under the event's name and dates, numbered, the meeting's day and time by Babel.
+    assert page[0] == "Smart City Expo Latam · 10–11 mar 2027"
+    assert "".join(page[-2:]) == "Página 1 de 1" and "mié, 10 mar" in page
 
 
 def test_mark_held_with_outcome_after_the_meeting(app: Flask, client: FlaskClient) -> None:
@@ -62,7 +66,7 @@ def test_mark_held_with_outcome_after_the_meeting(app: Flask, client: FlaskClien
     login_as(app, client, people.partner)
     assert "Anotar resultado" in client.get("/me/agenda").get_data(as_text=True)
     page = f"/me/meetings/{meeting_id}/outcome"
-    data = {"status": "held", "outcome": "Piloto de semáforos en junio."}
+    data = {"status": "held", "outcome": "Piloto de semáforos en junio.", "rating": "4"}
     assert post(client, page, data, page).status_code == 302
     with app.app_context():
         meeting = db.session.get_one(Meeting, meeting_id)
@@ -82,7 +86,7 @@ def test_future_meetings_cannot_be_marked(app: Flask, client: FlaskClient) -> No
     page = f"/me/meetings/{meeting_id}/outcome"
     response = post(client, page, {"status": "held", "outcome": "x"}, page)
     assert response.status_code == 200
-    assert "cuando termine la reunión" in response.get_data(as_text=True)
+    assert "cuando empiece la reunión" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get_one(Meeting, meeting_id).status == "published"
 
@@ -109,6 +113,6 @@ def test_pdf_has_a_page_per_participant_with_accents(app: Flask) -> None:
         pdf = render_agendas_pdf(event, [official, partner], locale="pt")
         empty = render_agendas_pdf(event, [])
     pages = page_texts(pdf)
-    assert [page[0] for page in pages] == ["Ana María Núñez", "Bruno Empresa"]  # one page each
+    assert [page[1] for page in pages] == ["Ana María Núñez", "Bruno Empresa"]  # one page each
     assert "Bruno Empresa" in pages[0] and "Ana María Núñez" in pages[1]  # whom each one meets
     assert len(page_texts(empty)) == 1

@@ -113,6 +113,8 @@ ORGANISER_PAGES = [
     "/organiser/?event={event}",
     "/organiser/matches?event={event}",
     "/organiser/accounts?event={event}",
+    "/organiser/participants?event={event}",
+    "/organiser/participants/{official}?event={event}",
     "/organiser/audit?event={event}",
     "/organiser/schedule?event={event}",
     "/organiser/schedule/grid?event={event}",
@@ -128,6 +130,8 @@ PARTICIPANT_PAGES = [
     "/me/agenda.ics",
     "/me/agenda.pdf",
     "/me/suggestions",
+    "/me/directory",
+    "/me/directory?q=person&theme=urban-mobility&language=es&country=MX&page=2",
     "/me/requests",
 ]
 

@@ -10,11 +10,15 @@ import pytest
 from flask import Flask
 
 from matchmaker.extensions import db
-from matchmaker.models import User
-from matchmaker.services import invitations, requests
+from matchmaker.models import Meeting, User
+from matchmaker.services import cancellations, invitations, requests
 from tests.factories import create_event, create_participant
 from tests.workers.conftest import queue_drained, wait_until
-from workers.tasks import send_account_invitations, send_request_notices
+from workers.tasks import (
+    send_account_invitations,
+    send_cancellation_notices,
+    send_request_notices,
+)
 
 BASE_URL = "https://citas.example.org/"
 
@@ -69,3 +73,30 @@ def test_the_worker_tells_each_side_of_a_request_once(
         send_request_notices.delay(BASE_URL)
         wait_until(lambda: queue_drained(broker_url, task_queue), 60, "the notices")
         assert [envelope.rcpt_tos for envelope in received] == [[partner.email], [official.email]]
+
+
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
+def test_the_worker_tells_both_sides_of_a_cancelled_meeting_once(
+    worker_app: Flask, broker_url: str, task_queue: str, start_worker, smtp_sink
+) -> None:
+    smtp_url, received = smtp_sink
+    start_worker(MATCHMAKER_SMTP_URL=smtp_url)
+    with worker_app.app_context():
+        event = create_event()
+        official, partner = create_participant(event), create_participant(event, "partner")
+        meeting = Meeting(event_id=event.id, government_id=official.id, partner_id=partner.id,
+                          slot_index=2, table_number=4, status="published")  # fmt: skip
+        db.session.add(meeting)
+        db.session.flush()
+        cancellations.cancel_meeting(meeting, "Cambio de vuelo")
+        addresses = sorted([official.email, partner.email])
+        db.session.commit()
+    send_cancellation_notices.delay()
+    send_cancellation_notices.delay()  # a second run, or the beat's retry: nothing twice
+    wait_until(lambda: len(received) == 2, 120, "the two cancellation mails")
+    wait_until(lambda: queue_drained(broker_url, task_queue), 60, "the second run")
+    assert sorted(rcpt for envelope in received for rcpt in envelope.rcpt_tos) == addresses
+    body = email.message_from_bytes(received[0].content).get_payload(decode=True).decode()
+    assert "mesa 5" in body and "Motivo: Cambio de vuelo" in body  # tables counted from 1
+    with worker_app.app_context():
+        assert cancellations.list_due_cancellations() == []

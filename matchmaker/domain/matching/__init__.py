@@ -28,6 +28,11 @@ from matchmaker.domain.matching.scoring import (
     score_block,
     to_score,
 )
+from matchmaker.domain.matching.strength import (
+    Strength,
+    StrengthCalibration,
+    default_calibration,
+)
 from matchmaker.domain.matching.text import (
     detect_language,
     normalise_text,
@@ -51,9 +56,12 @@ __all__ = [
     "Profile",
     "ProfileVectors",
     "Reason",
+    "Strength",
+    "StrengthCalibration",
     "Suggestion",
     "Weights",
     "build_index",
+    "default_calibration",
     "detect_language",
     "embed_profiles",
     "explain_pair",

@@ -54,6 +54,7 @@ def _suggestions(index: MatchIndex, groups: Sequence[Picks]) -> list[Suggestion]
             score=score,
             reasons=reasons,
             components=components,
+            strength=index.calibration.strength(components["fit"]),
         )
         for rank, row, col, score, (reasons, components) in zip(
             ranks, rows, cols, scores, explained, strict=True

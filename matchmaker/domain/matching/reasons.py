@@ -10,7 +10,8 @@ from typing import TextIO
 
 import numpy as np
 
-from matchmaker.domain.matching.scoring import MatchIndex
+from matchmaker.domain.matching.scoring import MatchIndex, fit_logit, sentence_z, to_score
+from matchmaker.domain.matching.strength import Strength
 from matchmaker.domain.matching.vectors import ProfileVectors
 from matchmaker.domain.spreadsheet import neutralise_row
 
@@ -31,7 +32,11 @@ class Reason:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A suggested meeting, ranked from the point of view of whoever it was ranked for."""
+    """A suggested meeting, ranked from the point of view of whoever it was ranked for.
+
+    ``strength`` says how well the texts and themes fit (see matching.strength), whatever the
+    rank: the tenth suggestion of someone with few good counterparts may well be weak.
+    """
 
     government_id: str
     partner_id: str
@@ -39,6 +44,7 @@ class Suggestion:
     score: float
     reasons: tuple[Reason, ...]
     components: Mapping[str, float]
+    strength: Strength
 
 
 def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -56,6 +62,7 @@ def _theme_reason(shared: Sequence[str]) -> Reason | None:
 
 
 def _similar_reason(gov_sentence: str, par_sentence: str, similarity: float) -> Reason:
+    """The best sentence pair, quoted: the official's challenge first, the partner's offering."""
     quoted = f"«{shorten(gov_sentence)}» ~ «{shorten(par_sentence)}»"
     data = {
         "government_sentence": gov_sentence,
@@ -97,6 +104,8 @@ def explain_pair(index: MatchIndex, row: int, col: int) -> Explanation:
 def explain_pairs(index: MatchIndex, rows: np.ndarray, cols: np.ndarray) -> list[Explanation]:
     """Reasons and components of the pairs (official ``rows[n]``, partner ``cols[n]``).
 
+    The best sentence pair is quoted as a similar need only when the calibrated threshold says
+    it is one; components hold its z-score and the pair's ``fit`` (0..100, content only).
     The vector work is done for many pairs at once: a ranking explains tens of thousands.
     """
     gov, par = index.governments, index.partners
@@ -104,27 +113,44 @@ def explain_pairs(index: MatchIndex, rows: np.ndarray, cols: np.ndarray) -> list
     semantic = _whole_similarities(gov.vectors.whole, rows, par.vectors.whole, cols)
     g_sentence, p_sentence, similarity = _best_sentence_pairs(gov.vectors, rows, par.vectors, cols)
     g_texts, p_texts = gov.vectors.sentence_texts, par.vectors.sentence_texts
+    claimed = index.calibration.claims_similar
+    z_scores = sentence_z(index, similarity).tolist()
     explained = []
     for n, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         g_profile, p_profile = gov.profiles[row], par.profiles[col]
         shared = [t for t in index.theme_columns if t in g_profile.themes and t in p_profile.themes]
         level = _interest_level(index, g_profile.id, p_profile.id)
         sentence = float(similarity[n])
+        similar = claimed(z_scores[n])
         reasons = (
             _theme_reason(shared),
-            _similar_reason(g_texts[g_sentence[n]], p_texts[p_sentence[n]], sentence),
+            _similar_reason(g_texts[g_sentence[n]], p_texts[p_sentence[n]], sentence)
+            if similar
+            else None,
             _language_reason(g_profile.languages, p_profile.languages),
             _interest_reason(level),
         )
         components = {
             "semantic": float(semantic[n]),
             "sentence": sentence,
+            "sentence_z": z_scores[n],
             "themes": len(shared) / max(len(set(g_profile.themes)), 1),
             "common_language": float(bool(set(g_profile.languages) & set(p_profile.languages))),
             "interest": float(level),
         }
         explained.append((tuple(r for r in reasons if r is not None), components))
+    _add_fit(index, explained)
     return explained
+
+
+def _add_fit(index: MatchIndex, explained: list[Explanation]) -> None:
+    """Each explanation's ``fit`` component, computed for all of them at once."""
+    if not explained:
+        return
+    parts = np.array([[c["semantic"], c["sentence"], c["themes"]] for _, c in explained])
+    fits = to_score(fit_logit(index, parts[:, 0], parts[:, 1], parts[:, 2])).tolist()
+    for (_, components), fit in zip(explained, fits, strict=True):
+        components["fit"] = fit
 
 
 def _whole_similarities(

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from matchmaker.domain.matching.sentences import SentenceSlots, best_over_slots, sentence_slots
+from matchmaker.domain.matching.strength import StrengthCalibration, default_calibration
 from matchmaker.domain.matching.vectors import Centring, Profile, ProfileVectors, fit_centring
 from matchmaker.domain.vocabulary import THEMES
 
@@ -134,6 +135,8 @@ class MatchIndex:
     language_columns: tuple[str, ...]
     cells: RuleCells
     stats: Stats
+    #: When a similar need is claimed and how strong a pair is (see matching.strength).
+    calibration: StrengthCalibration = field(default_factory=default_calibration)
 
 
 def one_hot(values: Sequence[Sequence[str]], columns: Sequence[str]) -> np.ndarray:
@@ -315,6 +318,25 @@ def _logit(
     logit += np.float32(constant + w.no_common_language)
     logit -= common * np.float32(w.no_common_language)  # the penalty only where none is shared
     return logit
+
+
+def fit_logit(
+    index: MatchIndex, whole: np.ndarray, sentence: np.ndarray, themes: np.ndarray
+) -> np.ndarray:
+    """The part of the logit that judges content (semantic and theme components, bias): no
+    language penalty, no interest. The judgements grade content only; see matching.strength."""
+    w, s = index.weights, index.stats
+    return (
+        w.semantic_whole * (np.asarray(whole, np.float64) - s.whole_mean) / s.whole_std
+        + w.semantic_sentence * sentence_z(index, sentence)
+        + w.themes * np.asarray(themes, np.float64)
+        + w.bias
+    )
+
+
+def sentence_z(index: MatchIndex, sentence: np.ndarray) -> np.ndarray:
+    """Best-sentence cosines as z-scores over the event's pairs."""
+    return (np.asarray(sentence, np.float64) - index.stats.sentence_mean) / index.stats.sentence_std
 
 
 def to_score(logit: np.ndarray | float) -> np.ndarray:

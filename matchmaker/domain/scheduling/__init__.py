@@ -4,11 +4,13 @@ Pure domain code (no web, database or task-queue imports). The public API is re-
 the modules behind it are internal.
 """
 
+from .interpreters import needs_interpreter, staff
 from .io import load_instance, write_schedule_csv
 from .model import (
     ApprovedPair,
     Attendee,
     Booking,
+    Interpreter,
     ScheduleReport,
     ScheduleResult,
     SchedulingProblem,
@@ -20,13 +22,16 @@ __all__ = [
     "ApprovedPair",
     "Attendee",
     "Booking",
+    "Interpreter",
     "ScheduleReport",
     "ScheduleResult",
     "SchedulingProblem",
     "book_one",
     "format_report",
     "load_instance",
+    "needs_interpreter",
     "solve",
+    "staff",
     "tighter_upper_bound",
     "upper_bound",
     "write_schedule_csv",

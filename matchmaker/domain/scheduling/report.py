@@ -6,39 +6,43 @@ from collections import Counter
 
 from .board import FREE
 from .compile import Compiled
-from .model import ApprovedPair, Booking, ScheduleReport
+from .model import Booking, ScheduleReport
+from .polish import agenda_figures, day_masks, table_spread
+from .tables import seat
 
 UNSERVED_SHOWN = 20  # the summary is read by people; the full list stays in the report
 
 
 def assign_tables(compiled: Compiled) -> list[Booking]:
-    """The new bookings with tables; fixed tables stay taken, the rest go lowest first.
+    """The new bookings with tables; fixed tables stay taken, the rest are used evenly and
+    people stay at their table between back-to-back meetings where that costs no evenness
+    (see ``tables.seat``).
 
     Tables are interchangeable, so any slot with at most ``num_tables`` meetings can seat them.
     """
     board = compiled.board
-    taken: dict[int, set[int]] = {}
-    for b in compiled.problem.fixed:
-        taken.setdefault(b.slot, set()).add(b.table)
-    by_slot: dict[int, list[ApprovedPair]] = {}
-    for e, s in enumerate(board.slot):
-        if s != FREE:
-            by_slot.setdefault(s, []).append(compiled.pairs[e])
-    bookings = []
-    for s, pairs in by_slot.items():
-        used = taken.get(s, set())
-        tables = (t for t in range(compiled.problem.num_tables) if t not in used)
-        ordered = sorted(pairs, key=lambda p: (p.government_id, p.partner_id))
-        for pair, table in zip(ordered, tables, strict=False):
-            bookings.append(Booking(pair.government_id, pair.partner_id, s, table))
-    return sorted(bookings, key=lambda b: (b.slot, b.table, b.government_id, b.partner_id))
+    pairs = compiled.pairs
+    meetings = [
+        (s, pairs[e].government_id, pairs[e].partner_id)
+        for e, s in enumerate(board.slot)
+        if s != FREE
+    ]
+    return seat(meetings, compiled.problem.fixed, compiled.problem.num_tables)
 
 
 def build_report(
-    compiled: Compiled, bound: float, seconds: float, tighter_bound: float | None = None
+    compiled: Compiled,
+    bound: float,
+    seconds: float,
+    tighter_bound: float | None = None,
+    bookings: list[Booking] | None = None,
 ) -> ScheduleReport:
-    """Totals (fixed bookings included), histograms and the reasons behind what is missing."""
+    """Totals (fixed bookings included), histograms and the reasons behind what is missing;
+    with the new ``bookings`` (their tables), the spread of meetings over tables too."""
     board = compiled.board
+    problem = compiled.problem
+    agendas = agenda_figures(board, day_masks(problem.day_of_slot, problem.num_slots))
+    tables_used = [b.table for b in [*problem.fixed, *(bookings or [])]]
     placed = [e for e, s in enumerate(board.slot) if s != FREE]
     total = compiled.fixed_weight + sum(compiled.pairs[e].weight for e in placed)
     gov = range(compiled.num_governments)
@@ -58,6 +62,10 @@ def build_report(
         unscheduled_pairs=unscheduled,
         seconds=seconds,
         tighter_bound=None if tighter_bound is None else float(tighter_bound),
+        idle_gaps=agendas.idle_gaps,
+        people_with_gaps=agendas.people_with_gaps,
+        mean_last_slot=agendas.mean_last_slot,
+        table_spread=table_spread(tables_used, problem.num_tables) if bookings is not None else 0,
     )
 
 
@@ -119,9 +127,14 @@ def format_report(report: ScheduleReport) -> str:
     lines = [
         f"total weight : {report.total_weight:g}",
         f"meetings     : {report.meetings}",
+        *_interpreter_line(report),
         f"upper bound  : {report.upper_bound:g} (weight is {pct:.2f}% of bound)",
         *_tighter_line(report),
         f"time         : {report.seconds:.2f} s",
+        f"agendas      : {report.idle_gaps} idle slots between meetings "
+        f"({report.people_with_gaps} people), last meeting of the day at slot "
+        f"{report.mean_last_slot:.1f} on average",
+        f"tables       : {report.table_spread} meetings between the busiest and the idlest",
         f"officials by number of meetings : {_histogram(report.meetings_per_official)}",
         f"partners by number of meetings  : {_histogram(report.meetings_per_partner)}",
         f"unscheduled  : {len(report.unscheduled_pairs)} approved pairs",
@@ -135,6 +148,16 @@ def format_report(report: ScheduleReport) -> str:
         if len(report.unserved_officials) > len(shown):
             lines.append(f"  ... and {len(report.unserved_officials) - len(shown)} more")
     return "\n".join(lines)
+
+
+def _interpreter_line(report: ScheduleReport) -> list[str]:
+    """How many new meetings have an interpreter and how many lack one, when any needs one."""
+    if not report.interpreted and not report.unstaffed:
+        return []
+    return [
+        f"interpreters : {report.interpreted} meetings staffed, "
+        f"{len(report.unstaffed)} need one and have none"
+    ]
 
 
 def _tighter_line(report: ScheduleReport) -> list[str]:

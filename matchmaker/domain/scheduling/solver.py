@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from matchmaker.domain.progress import Progress, no_progress
 
@@ -11,8 +12,10 @@ from .bound import grouped_flow_edges
 from .compile import Compiled, compile_problem
 from .exact import improve_exactly
 from .flow import FlowInput, max_weight_b_matching
+from .interpreters import staff, staff_meetings, staffable_slots
 from .model import ApprovedPair, Booking, ScheduleResult, SchedulingProblem
 from .moves import try_insert
+from .polish import day_masks, polish
 from .report import assign_tables, build_report
 from .search import ChangeLog, eject_insert, improve
 
@@ -29,6 +32,10 @@ PROGRESS_EVERY = 1.0  # seconds between progress reports within one improvement 
 # 1.3-1.5x and 3.7-4x; the margin absorbs a busy machine, where 2x still overshot by 0.9 s)
 FINISH_COST = 3.0
 GROUPED_FLOW_COST = 5.0
+# and the search leaves the agenda polish (polish.py) POLISH_COST times the compile time on
+# top of any time it does not use itself: its first sweep, which makes most of the gain
+# (measured on xxl: a sweep costs about as much CPU as compiling)
+POLISH_COST = 1.0
 
 
 def solve(
@@ -52,9 +59,11 @@ def solve(
     report_progress = progress or no_progress
     report_progress(0.0, "reading")
     compiled = compile_problem(problem)
+    days = day_masks(problem.day_of_slot, problem.num_slots)
     board = compiled.board
     floors = _floors(compiled)
     deadline = _search_deadline(started, time_limit)
+    search_deadline = _search_deadline(started, time_limit, FINISH_COST + POLISH_COST)
 
     report_progress(0.1, "choosing_pairs")
     flow_started = time.perf_counter()
@@ -76,13 +85,18 @@ def solve(
     # reaching the relaxation's value proves optimality: nothing left to improve
     tighter = bound
     if floors or board.placed_value() < sum(board.value[e] for e in bound_edges):
-        if not _past(deadline, GROUPED_FLOW_COST * flow_seconds):
+        if not _past(search_deadline, GROUPED_FLOW_COST * flow_seconds):
             tighter = _tighter_bound(compiled, relaxation, free_before, bound)
-        _improve(compiled, floors, deadline, report_progress)
+        _improve(compiled, floors, search_deadline, report_progress)
 
     report_progress(0.95, "reporting")
+    # compact agendas: moves meetings between slots, never changes which pairs meet
+    polish(board, days, deadline)
+    # interpreters last: staffing moves meetings but never changes which pairs meet
+    staffing = staff_meetings(compiled, deadline)
     bookings = assign_tables(compiled)
-    report = build_report(compiled, bound, time.perf_counter() - started, tighter)
+    report = build_report(compiled, bound, time.perf_counter() - started, tighter, bookings)
+    bookings = staffing.label(bookings, report)
     report_progress(1.0, "done")
     return ScheduleResult(bookings, report)
 
@@ -137,12 +151,15 @@ class _RoundProgress:
             self.progress(fraction, "improving", round=self.round_no)
 
 
-def _search_deadline(started: float, time_limit: float | None) -> float | None:
-    """When the search must stop so that the whole run ends by ``time_limit``."""
+def _search_deadline(
+    started: float, time_limit: float | None, reserve: float = FINISH_COST
+) -> float | None:
+    """When the search must stop so that the whole run ends by ``time_limit``, leaving the
+    steps after it ``reserve`` times the time compiling took."""
     if time_limit is None:
         return None
     compiling = time.perf_counter() - started
-    return started + time_limit - FINISH_COST * compiling
+    return started + time_limit - reserve * compiling
 
 
 def _past(deadline: float | None, needing: float = 0.0) -> bool:
@@ -214,11 +231,14 @@ def book_one(problem: SchedulingProblem, pair: ApprovedPair) -> Booking | None:
     free = board.avail[g] & board.avail[p] & ~(board.busy[g] | board.busy[p] | board.full)
     if not free:
         return None
+    # a meeting that needs an interpreter goes where one is free, if anywhere
+    free = staffable_slots(problem, pair.government_id, pair.partner_id, free) or free
     pressure = _option_pressure(compiled, g, p)
     slot = min(bits(free), key=lambda s: (pressure[s], board.load[s], s))
     taken = {b.table for b in problem.fixed if b.slot == slot}
     table = min(t for t in range(problem.num_tables) if t not in taken)
-    return Booking(pair.government_id, pair.partner_id, slot, table)
+    booking = Booking(pair.government_id, pair.partner_id, slot, table)
+    return replace(booking, interpreter=staff(problem, booking))
 
 
 def _option_pressure(compiled: Compiled, g: int, p: int) -> list[int]:

@@ -214,9 +214,7 @@ def publish_schedule(event: Event) -> list[int]:
     return [m.id for m in drafts]
 
 
-def book_pair(
-    event: Event, government_id: int, partner_id: int, avoid_slots: frozenset[int] = frozenset()
-) -> BookingOutcome:
+def book_pair(event: Event, government_id: int, partner_id: int) -> BookingOutcome:
     """Book one approved pair into the best free slot; no other meeting moves."""
     existing = _live_meeting(government_id, partner_id)
     if existing is not None:
@@ -231,11 +229,6 @@ def book_pair(
     problem = build_problem(event, [suggestion], list_meetings(event))
     if not problem.pairs:  # another worker booked the pair since we looked
         return BookingOutcome("already-booked", _live_meeting(government_id, partner_id))
-    if avoid_slots:
-        official = problem.governments[str(government_id)]
-        problem.governments[official.id] = replace(
-            official, available=official.available - avoid_slots
-        )
     booking = book_one(problem, problem.pairs[0])
     if booking is None:
         return BookingOutcome("no-free-slot")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -85,13 +85,19 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _select_locale() -> str | None:
-    """?lang=, else the user's saved language, else the session's, else the browser's, else es."""
+    """?lang=, else the user's saved language, else the session's, else the browser's, else es.
+    An API call: ?lang=, else Accept-Language, else its token's account's language, else es."""
     if not has_request_context():
         return None  # workers and commands: the default locale
     languages = config.UI_LANGUAGES
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
+    if request.path.startswith("/api/"):  # a client says so per call, else its account's
+        asked = request.accept_languages.best_match(languages)
+        token = g.get("api_token")
+        saved = token.user.locale if token is not None else None
+        return asked or (saved if saved in languages else "es")
     if current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     from flask import session
@@ -121,3 +127,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, organiser_bp, participant_bp, offline_bp):
         app.register_blueprint(blueprint)
+    from matchmaker.api import init_api
+
+    init_api(app)

@@ -27,6 +27,12 @@ PERIODIC_TASKS = {
     "clean-up-jobs": ("workers.periodic.clean_up_jobs", "MATCHMAKER_CLEANUP_INTERVAL", 86400),
     # No-shows and standby offers: a minute's delay is a minute of an empty table.
     "watch-meetings": ("workers.periodic.watch_meetings", "MATCHMAKER_LIVE_INTERVAL", 60),
+    # Webhook deliveries whose task was lost (a dead broker) or whose retry is due.
+    "send-due-webhooks": (
+        "workers.periodic.send_due_webhooks",
+        "MATCHMAKER_WEBHOOKS_SWEEP_INTERVAL",
+        60,
+    ),
 }
 #: The beat's record of when each task last ran, in the instance folder (never the repo).
 BEAT_SCHEDULE_FILE = "celerybeat-schedule"
@@ -77,6 +83,18 @@ ENVIRONMENT_VARIABLES = {
     "link (default 10 per 10 minutes)",
     "MATCHMAKER_INVITE_LIMIT_PER_ADDRESS": "passwords sent through invitation links from one "
     "client address (default 300 per 10 minutes)",
+    "MATCHMAKER_API_LIMIT_PER_TOKEN": "calls to the API per token (default 600 per minute)",
+    # Webhooks (matchmaker.services.webhook_delivery).
+    "MATCHMAKER_WEBHOOKS_ALLOW_PRIVATE": "1 lets webhooks go to loopback and private "
+    "addresses (a receiver on the same machine or network); default refused",
+    "MATCHMAKER_WEBHOOKS_CONNECT_TIMEOUT": "seconds to connect to a webhook receiver (default 5)",
+    "MATCHMAKER_WEBHOOKS_TIMEOUT": "seconds a webhook delivery may take in all (default 10)",
+    "MATCHMAKER_WEBHOOKS_MAX_ATTEMPTS": "attempts before a webhook delivery is marked failed "
+    "(default 8)",
+    "MATCHMAKER_WEBHOOKS_RETRY_SECONDS": "wait before the first retry of a webhook delivery, "
+    "doubled after each failure (default 30)",
+    "MATCHMAKER_WEBHOOKS_RETRY_MAX_SECONDS": "longest wait between two attempts of a webhook "
+    "delivery (default 3600)",
 }
 
 
@@ -111,6 +129,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         **throttling_settings(broker_url),
+        **webhook_settings(),
         # Never sent with another site's requests; script cannot read it. Secure when the
         # public address is https (create_app decides, after the tests' overrides).
         "SESSION_COOKIE_HTTPONLY": True,
@@ -127,6 +146,22 @@ def periodic_settings() -> dict[str, Any]:
         "REMINDER_MINUTES": int(env.get("MATCHMAKER_REMINDER_MINUTES") or 15),
         "STALE_JOB_HOURS": float(env.get("MATCHMAKER_STALE_JOB_HOURS") or 6),
         "JOB_RETENTION_DAYS": float(env.get("MATCHMAKER_JOB_RETENTION_DAYS") or 30),
+    }
+
+
+def webhook_settings() -> dict[str, Any]:
+    """How webhooks are delivered (``matchmaker.services.webhook_delivery``)."""
+    env = os.environ
+    allow = (env.get("MATCHMAKER_WEBHOOKS_ALLOW_PRIVATE") or "").strip().lower()
+    return {
+        "WEBHOOKS_ALLOW_PRIVATE": allow in ("1", "true", "yes", "on"),
+        "WEBHOOKS_CONNECT_TIMEOUT": float(env.get("MATCHMAKER_WEBHOOKS_CONNECT_TIMEOUT") or 5),
+        "WEBHOOKS_TIMEOUT": float(env.get("MATCHMAKER_WEBHOOKS_TIMEOUT") or 10),
+        "WEBHOOKS_MAX_ATTEMPTS": int(env.get("MATCHMAKER_WEBHOOKS_MAX_ATTEMPTS") or 8),
+        "WEBHOOKS_RETRY_SECONDS": float(env.get("MATCHMAKER_WEBHOOKS_RETRY_SECONDS") or 30),
+        "WEBHOOKS_RETRY_MAX_SECONDS": float(
+            env.get("MATCHMAKER_WEBHOOKS_RETRY_MAX_SECONDS") or 3600
+        ),
     }
 
 
@@ -158,6 +193,9 @@ LIMITS = {
     # Every password sent through a valid invitation link (each one is hashed).
     "INVITE_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
     "INVITE_LIMIT_PER_ADDRESS": "300 per 10 minutes",
+    # Every call to the public API, per token: a registration system pushing a few thousand
+    # people in batches stays well inside it; a runaway loop does not.
+    "API_LIMIT_PER_TOKEN": "600 per minute",
 }
 
 

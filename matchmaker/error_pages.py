@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from matchmaker.api.problems import handle_http_exception
 from matchmaker.extensions import db
+
+API_PREFIX = "/api/"
 
 #: Title and explanation of each status a person may meet.
 MESSAGES = {
@@ -52,6 +55,8 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     status = error.code or 500
     if status < 400:
         return error  # redirects raised as exceptions (e.g. routing's slash) pass through
+    if request.path.startswith(API_PREFIX):  # e.g. an API address that does not exist
+        return handle_http_exception(error)
     title, message = MESSAGES.get(status, (error.name, error.description or ""))
     response = make_response(render_error(status, title, message))
     for name, value in error.get_headers():
@@ -60,7 +65,9 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return response
 
 
-def _server_error(error: InternalServerError) -> tuple[str, int]:
+def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
+    if request.path.startswith(API_PREFIX):
+        return handle_http_exception(error)
     # The failed request's transaction is dead: roll it back so the page itself can render.
     db.session.rollback()  # Flask has already logged the exception
     return render_error(500, *MESSAGES[500])

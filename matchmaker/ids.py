@@ -19,10 +19,25 @@ MAX_ID = 2**31 - 1
 _MAX_DIGITS = len(str(MAX_ID))
 
 
+def _numbers_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..limit (leading zeros allowed)."""
+    digits = str(limit)
+    options = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(digits) - position - 1
+            options.append(f"{digits[:position]}[{lowest}-{int(digit) - 1}][0-9]{{{rest}}}")
+    return "0*(?:" + "|".join([*options, digits]) + ")"
+
+
 class IdConverter(IntegerConverter):
     """``<int:x>`` for ids: ASCII digits, at most ``MAX_ID`` (else the route does not match)."""
 
-    regex = r"[0-9]+"
+    # The range is in the pattern itself, not only in ``to_python``: werkzeug refuses a value
+    # its converter rejects with 405 when another rule on the same path takes other methods
+    # (POST /events/<too big>/pairs would be "use GET"); a pattern that does not match is a 404.
+    regex = _numbers_up_to(MAX_ID)
 
     def __init__(
         self,

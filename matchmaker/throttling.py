@@ -43,6 +43,7 @@ LIMIT_SETTINGS = {
     "reset-address": "PASSWORD_RESET_LIMIT_PER_ADDRESS",
     "invite-account": "INVITE_LIMIT_PER_ACCOUNT",
     "invite-address": "INVITE_LIMIT_PER_ADDRESS",
+    "api-token": "API_LIMIT_PER_TOKEN",
 }
 
 
@@ -134,6 +135,11 @@ def password_link_requests(email: str) -> Attempts:
 def invitation_posts(user_id: int) -> Attempts:
     """Passwords submitted through an account's invitation link, and from this address."""
     return Attempts([("invite-account", str(user_id)), ("invite-address", client_address())])
+
+
+def api_calls(token_id: int) -> Attempts:
+    """Calls to the public API made with one token."""
+    return Attempts([("api-token", str(token_id))])
 
 
 def client_address() -> str:

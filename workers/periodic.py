@@ -33,6 +33,8 @@ Summary = dict[str, Any]
 #: Work due for this long is taken as lost: its own task would have started by now.
 RECOMPUTE_GRACE = timedelta(minutes=10)
 MAIL_RETRY_GRACE = timedelta(minutes=5)
+#: A webhook delivery due for this long has lost its task (a fresh one's task is queued).
+WEBHOOK_GRACE = timedelta(minutes=2)
 
 
 def periodic(function: Callable[[], Summary]) -> Any:
@@ -164,3 +166,17 @@ def clean_up_jobs() -> Summary:
     if deleted:
         log.info("deleted %d old jobs", deleted)
     return {"deleted": deleted}
+
+
+@periodic
+def send_due_webhooks() -> Summary:
+    """Queue again the webhook deliveries that are due and were not sent: their task was
+    lost with the broker, or never reached it. Each endpoint's task sends all its due ones."""
+    from matchmaker.services import webhook_delivery, webhooks
+
+    endpoints = webhook_delivery.list_endpoints_due(WEBHOOK_GRACE)
+    webhooks.queue_deliveries(endpoints)
+    db.session.commit()  # the tasks go to the workers after this
+    if endpoints:
+        log.info("webhook deliveries sent again for endpoints %s", endpoints)
+    return {"endpoints": endpoints}

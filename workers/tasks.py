@@ -275,6 +275,33 @@ def send_standby_offers(base_url: str = "") -> None:
 
 
 @task()
+def deliver_webhooks(endpoint_id: int) -> None:
+    """Send a batch of the endpoint's due webhook deliveries, then queue the next batch. Each
+    is claimed and committed before it is sent, so a crash re-sends only the one in flight;
+    a failure stops the batch: the retry's task, after the backoff, takes the rest."""
+    from matchmaker.services import webhook_delivery
+
+    due = webhook_delivery.list_due(endpoint_id)
+    db.session.commit()
+    for delivery_id in due:
+        outgoing = webhook_delivery.claim(delivery_id)
+        db.session.commit()
+        if outgoing is None:
+            continue  # another worker has it, or it was removed
+        outcome = webhook_delivery.post(outgoing, current_app.config)
+        retry_in = webhook_delivery.record(outgoing, outcome)
+        db.session.commit()  # a retry's task goes out after this
+        if not outcome.ok:
+            log.warning("webhook delivery %d to endpoint %d failed: %s", delivery_id,
+                        endpoint_id, outcome.error)  # fmt: skip
+        if retry_in is not None:
+            return
+    if len(due) == webhook_delivery.BATCH:
+        background.enqueue("deliver_webhooks", endpoint_id)
+        db.session.commit()
+
+
+@task()
 def book_approved_pair(event_id: int, government_id: int, partner_id: int) -> str:
     """Book a late-approved pair into the best free slot, moving nobody; the outcome goes to
     the organisers' log (why not, when no common slot is free) and a published meeting's

@@ -6,7 +6,7 @@ imports only ``base`` (and ``progress``), never another command module.
 
 from __future__ import annotations
 
-from matchmaker.cli import accounts, data, matching, run, scheduling  # noqa: F401  (register commands)
+from matchmaker.cli import accounts, api, data, matching, run, scheduling  # noqa: F401  (register commands)
 from matchmaker.cli.base import cli
 
 __all__ = ["cli", "main"]

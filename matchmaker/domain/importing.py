@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -24,7 +24,7 @@ from matchmaker.domain.vocabulary import KINDS, LANGUAGE_CODES, ORGANISATION_TYP
 __all__ = [
     "ALL_COLUMNS", "COUNTRY_CODES", "MAX_LENGTHS", "MAX_MEETINGS", "MAX_SLOTS", "MESSAGES",
     "ImportRejected", "ParsedFile", "ParticipantRecord", "RowError", "parse_participants",
-    "parse_record", "write_participants",
+    "parse_record", "parse_records", "write_participants",
 ]  # fmt: skip
 
 REQUIRED_COLUMNS = (
@@ -52,12 +52,14 @@ MAX_SLOTS = 10_000
 #: joiner, left-to-right and right-to-left marks); the description may also hold line
 #: breaks. Everything else of categories Cc, Cf, Zl and Zp (line breaks, NUL, escape codes,
 #: bidirectional overrides, a stray BOM…) is refused: one-line values end up in mail headers.
+#: So is a lone surrogate (Cs): no text file holds one, but a JSON string may ("\ud800"),
+#: and no database column can store it.
 _TEXT_FORMAT = "\t\u00ad\u200c\u200d\u200e\u200f"
 _ALLOWED_HIDDEN: dict[str, frozenset[str]] = {
     **dict.fromkeys(("name", "organisation", "role_title", "city"), frozenset(_TEXT_FORMAT)),
     "description": frozenset(_TEXT_FORMAT + "\n\r\u2028\u2029"),
 }
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _DIGITS = re.compile("[0-9]+")
 
 #: The per-row error callback: fail(column, code, **params).
@@ -145,6 +147,22 @@ def parse_record(values: Mapping[str, str]) -> tuple[ParticipantRecord | None, l
     file's row is: a record, or every error (``line`` 0, ``column`` the column at fault).
     Columns missing from ``values`` are blank."""
     return _parse_row(0, list(ALL_COLUMNS), [values.get(name, "") for name in ALL_COLUMNS])
+
+
+def parse_records(rows: Sequence[Mapping[str, str]]) -> ParsedFile:
+    """Many participants given column by column (the API's JSON list, say), each checked as
+    a file's row is and all against each other (ids and emails unique, as in a file): the
+    records, or every error. A record's and an error's ``line`` is the row's index."""
+    records: list[ParticipantRecord] = []
+    errors: list[RowError] = []
+    for index, values in enumerate(rows):
+        record, row_errors = _parse_row(index, list(ALL_COLUMNS),
+                                        [values.get(name, "") for name in ALL_COLUMNS])  # fmt: skip
+        errors += row_errors
+        if record is not None:
+            records.append(record)
+    errors += _duplicate_errors(records)
+    return ParsedFile(records if not errors else [], errors, OPTIONAL_COLUMNS)
 
 
 def _decode(data: bytes) -> tuple[str, RowError | None]:

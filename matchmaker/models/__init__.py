@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from matchmaker.models.api import ApiToken, IdempotentCall
 from matchmaker.models.audit import AuditEntry
 from matchmaker.models.event import Event
 from matchmaker.models.interest import InterestMark, Mark
@@ -16,13 +17,16 @@ from matchmaker.models.meeting_changes import MeetingFeedback, MoveRequest
 from matchmaker.models.messages import Message, Notification, ThreadReport
 from matchmaker.models.participant import Participant, User
 from matchmaker.models.standby import StandbyOffer
+from matchmaker.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "BlockedPair",
     "EmbeddingCacheEntry",
     "Event",
     "ExportFile",
+    "IdempotentCall",
     "InterestMark",
     "Interpreter",
     "Job",
@@ -38,5 +42,7 @@ __all__ = [
     "StandbyOffer",
     "ThreadReport",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerHeartbeat",
 ]

@@ -9,6 +9,7 @@ bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 # The views register their routes on bp when imported.
 from matchmaker.organiser import (  # noqa: E402
     views_accounts,
+    views_api,
     views_check_in,
     views_event,
     views_exports,
@@ -18,11 +19,13 @@ from matchmaker.organiser import (  # noqa: E402
     views_participants,
     views_schedule,
     views_threads,
+    views_webhooks,
 )
 
 __all__ = [
     "bp",
     "views_accounts",
+    "views_api",
     "views_check_in",
     "views_event",
     "views_exports",
@@ -32,4 +35,5 @@ __all__ = [
     "views_participants",
     "views_schedule",
     "views_threads",
+    "views_webhooks",
 ]

@@ -100,6 +100,17 @@ ACCOUNT_ACTIONS = {
     "account.activated": _l("Reactivó la cuenta de %(email)s."),
     "account.deactivated": _l("Desactivó la cuenta de %(email)s."),
 }
+#: Entries about an API token: its %(name)s and the %(account)s it acts as, as when logged.
+TOKEN_ACTIONS = {
+    "api_token.created": _l("Creó la clave de API «%(name)s» para %(account)s."),
+    "api_token.revoked": _l("Revocó la clave de API «%(name)s» de %(account)s."),
+}
+#: Entries about a webhook: its %(url)s, as when logged.
+WEBHOOK_ACTIONS = {
+    "webhook.added": _l("Añadió el webhook %(url)s."),
+    "webhook.changed": _l("Cambió qué recibe el webhook %(url)s."),
+    "webhook.removed": _l("Quitó el webhook %(url)s."),
+}
 
 
 def describe(entry: AuditEntry, subjects: Subjects, event: Event) -> str:
@@ -122,6 +133,11 @@ def describe(entry: AuditEntry, subjects: Subjects, event: Event) -> str:
     if action in ACCOUNT_ACTIONS:
         user = subjects.users.get(entry.target_id or 0)
         return str(ACCOUNT_ACTIONS[action]) % {"email": user.email if user else "?"}
+    if action in TOKEN_ACTIONS:
+        named = {"name": details.get("name") or "?", "account": details.get("account") or "?"}
+        return str(TOKEN_ACTIONS[action]) % named
+    if action in WEBHOOK_ACTIONS:
+        return str(WEBHOOK_ACTIONS[action]) % {"url": details.get("url") or "?"}
     if action in NAMED_ACTIONS:
         return str(NAMED_ACTIONS[action]) % {"name": details.get("name") or "?"}
     if action in EVENT_ACTIONS:

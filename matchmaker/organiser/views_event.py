@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from matchmaker import background
 from matchmaker.auth.access import organiser_required
 from matchmaker.domain.importing import ImportRejected
 from matchmaker.extensions import db
@@ -20,7 +19,7 @@ from matchmaker.organiser import bp
 from matchmaker.organiser.common import SESSION_KEY, actor, current_event
 from matchmaker.organiser.forms import EventSettingsForm, UploadForm, parse_breaks, parse_days
 from matchmaker.organiser.import_errors import describe
-from matchmaker.services import audit, events, matching, participants
+from matchmaker.services import events, participants
 from matchmaker.services.event_settings import (
     FIRST_DAY,
     LAST_DAY,
@@ -195,12 +194,7 @@ def upload_participants() -> str | Response:
             errors = [{"line": e.line, "column": e.column, "reason": describe(e)}
                       for e in rejected.errors]  # fmt: skip
         else:
-            audit.record("participants.imported", actor=actor(), event_id=event.id,
-                         filename=form.file.data.filename or "",
-                         created=dict(summary.created), updated=dict(summary.updated),
-                         unchanged=dict(summary.unchanged))  # fmt: skip
-            matching.request_recompute(event)
-            background.enqueue("recompute_event_stats", event.id)
+            participants.record_import(event, summary, actor(), form.file.data.filename or "")
             db.session.commit()
             flash(_imported_words(summary), "success")
             return redirect(url_for("organiser.upload_participants"))

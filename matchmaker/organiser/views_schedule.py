@@ -81,11 +81,8 @@ def start_schedule() -> Response | tuple[str, int]:
         flash(_("Revisa las opciones de la agenda."), "error")
         return _schedule_page(event, form), 400
     unbooked_only, min_meetings = bool(form.unbooked_only.data), int(form.min_meetings.data or 0)
-    job = jobs.create_job("schedule", event.id)
-    audit.record("schedule.started", actor=actor(), event_id=event.id, target=job,
-                 unbooked_only=unbooked_only, min_meetings=min_meetings)  # fmt: skip
-    background.enqueue("schedule_event", job.id, event.id, unbooked_only, min_meetings,
-                       job_id=job.id)  # fmt: skip
+    job = scheduling.start_draft(event, actor(), unbooked_only=unbooked_only,
+                                 min_meetings=min_meetings)  # fmt: skip
     db.session.commit()
     return redirect(url_for("organiser.job", job_id=job.id))
 
@@ -265,11 +262,7 @@ def cancel_meeting(meeting_id: int) -> Response | str:
                                mail_configured=bool(current_app.config["SMTP_URL"]),
                                max_reason=cancellations.MAX_REASON, action_form=ActionForm(),
                                back=_back_to_schedule().location)  # fmt: skip
-    before = {"slot": meeting.slot_index, "table": meeting.table_number, "status": meeting.status}
-    reason = request.form.get("reason", "")
-    cancellations.cancel_meeting(meeting, reason)
-    audit.record("meeting.cancelled", actor=actor(), event_id=meeting.event_id, target=meeting,
-                 reason=meeting.cancel_reason, **before)  # fmt: skip
+    cancellations.cancel_by_organiser(meeting, request.form.get("reason", ""), actor())
     db.session.commit()
     flash(_("Reunión cancelada: el turno y la mesa quedan libres."), "success")
     return _back_to_schedule()
@@ -292,13 +285,8 @@ def move_meeting(meeting_id: int) -> Response | str:
                                slots=event.calendar().slots, action_form=ActionForm(),
                                back=request.form.get("next", ""))  # fmt: skip
     slot = chosen - 1
-    before = {"slot": meeting.slot_index, "table": meeting.table_number}
     try:
-        scheduling.move_meeting(meeting, slot)
-        audit.record("meeting.moved", actor=actor(), event_id=event.id, target=meeting,
-                     **before, to_slot=slot, to_table=meeting.table_number)  # fmt: skip
-        if meeting.status == "published":
-            background.enqueue("send_invitations", event.id)
+        scheduling.move_by_organiser(meeting, slot, actor())
         db.session.commit()
     except (scheduling.SlotTaken, IntegrityError):
         db.session.rollback()

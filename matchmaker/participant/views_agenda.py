@@ -12,14 +12,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
-from matchmaker.models.meeting import ANNOUNCED, OUTCOMES
+from matchmaker.models.meeting import OUTCOMES
 from matchmaker.orm import utcnow
 from matchmaker.participant import bp
 from matchmaker.participant.forms import ActionForm, OutcomeForm
 from matchmaker.participant.now_next import agenda_top
 from matchmaker.services import live, meeting_changes
 from matchmaker.services.agenda_pdf import render_agendas_pdf
-from matchmaker.services.agendas import agenda_item, participant_agenda, participant_ics
+from matchmaker.services.agendas import agenda_item, agenda_meetings, participant_ics
 from matchmaker.services.check_in_codes import CheckInLinks
 from matchmaker.services.decisions import schedule_is_published
 from matchmaker.services.outcomes import (
@@ -49,10 +49,7 @@ def _check_in(
 def _rows(event: Event, participant: Participant) -> list[dict[str, object]]:
     rows = []
     now = utcnow()
-    # Meetings a side called off stay on both agendas, cancelled, with the reason.
-    meetings = participant_agenda(participant, ANNOUNCED)
-    meetings += meeting_changes.list_cancelled_by_a_side(participant)
-    for meeting in sorted(meetings, key=lambda m: (m.slot_index, m.status == "cancelled")):
+    for meeting in agenda_meetings(participant):
         item = agenda_item(event, meeting)
         rows.append(
             {

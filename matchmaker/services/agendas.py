@@ -18,6 +18,7 @@ from matchmaker.orm import utcnow
 from matchmaker.services import live
 from matchmaker.services.check_in_codes import CheckInLinks
 from matchmaker.services.mail import Attachment, Mail, check_address, clean_header, send_mail
+from matchmaker.services.meeting_changes import list_cancelled_by_a_side
 
 
 def agenda_item(event: Event, meeting: Meeting, check_in_url: str = "") -> AgendaItem:
@@ -66,6 +67,14 @@ def participant_agenda(participant: Participant, statuses: tuple[str, ...]) -> l
         .options(*MEETING_PEOPLE)
     )
     return list(db.session.execute(query.order_by(Meeting.slot_index)).scalars())
+
+
+def agenda_meetings(participant: Participant) -> list[Meeting]:
+    """What the participant's agenda lists: their announced meetings, and those a side
+    called off from their agenda (cancelled, with the reason, on both agendas), in time
+    order, a cancelled one after the meeting that took its slot."""
+    meetings = participant_agenda(participant, ANNOUNCED) + list_cancelled_by_a_side(participant)
+    return sorted(meetings, key=lambda m: (m.slot_index, m.status == MeetingStatus.CANCELLED))
 
 
 def now_and_next(

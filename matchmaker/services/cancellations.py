@@ -16,9 +16,9 @@ from matchmaker import background
 from matchmaker.config import UI_LANGUAGES
 from matchmaker.dates import event_moment
 from matchmaker.extensions import db
-from matchmaker.models import Event, Meeting, Participant
+from matchmaker.models import Event, Meeting, Participant, User
 from matchmaker.models.meeting import ANNOUNCED, MeetingStatus
-from matchmaker.services import notifications
+from matchmaker.services import audit, notifications, webhooks
 from matchmaker.services.mail import Mail, check_address, clean_header, send_mail
 from matchmaker.services.reminders import reader_language
 
@@ -39,6 +39,18 @@ def cancel_meeting(meeting: Meeting, reason: str = "") -> bool:
     if announced:
         background.enqueue("send_cancellation_notices")
         notifications.notify_meeting(meeting, notifications.MEETING_CANCELLED)
+        webhooks.notify_meetings(meeting.event_id, "meeting.cancelled", [meeting])
+    return True
+
+
+def cancel_by_organiser(meeting: Meeting, reason: str, actor: User | None) -> bool:
+    """An organiser calls the meeting off (``cancel_meeting``), logged with where it was;
+    False, and nothing logged, if it already was cancelled."""
+    before = {"slot": meeting.slot_index, "table": meeting.table_number, "status": meeting.status}
+    if not cancel_meeting(meeting, reason):
+        return False
+    audit.record("meeting.cancelled", actor=actor, event_id=meeting.event_id, target=meeting,
+                 reason=meeting.cancel_reason, **before)  # fmt: skip
     return True
 
 

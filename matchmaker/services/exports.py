@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
 
 from matchmaker.dates import clock, event_date, zone_name
 from matchmaker.domain.calendar import Slot
@@ -158,14 +159,20 @@ def _when(event: Event, slot: Slot, locale: str) -> list[str]:
             clock(slot.end, locale), zone_name(event, locale)]  # fmt: skip
 
 
-def _meetings(event: Event, statuses: Sequence[str]) -> list[Meeting]:
-    query = (
+def meetings_query(event: Event, statuses: Sequence[str] = ON_RECORD) -> Select[Meeting]:
+    """The event's meetings with these statuses, both sides loaded (unordered): by default
+    the transparency register's, which the API pages through as JSON."""
+    return (
         db.select(Meeting)
         .where(Meeting.event_id == event.id, Meeting.status.in_(list(statuses)))
         .options(*MEETING_PEOPLE)
     )
+
+
+def _meetings(event: Event, statuses: Sequence[str]) -> list[Meeting]:
     order = (Meeting.slot_index, Meeting.table_number, Meeting.id)
-    return list(db.session.execute(query.order_by(*order)).scalars())
+    query = meetings_query(event, statuses).order_by(*order)
+    return list(db.session.execute(query).scalars())
 
 
 def _csv(header: Iterable[object], rows: Iterable[Sequence[object]]) -> str:

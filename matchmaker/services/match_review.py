@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from sqlalchemy import Select, or_
+
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, Participant
 from matchmaker.models.matching import SUGGESTION_PEOPLE, SUGGESTION_STATUSES
@@ -63,17 +65,16 @@ def match_page(event: Event, filters: MatchFilters, size: int | None = None) -> 
 def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
     """The ids of the suggestions that pass the filters, best first. Themes and languages
     live in JSON lists: compared here, on one read of the event's participants."""
-    query = db.select(
+    query = select_suggestions(
+        event,
+        status=filters.status if filters.status in SUGGESTION_STATUSES else None,
+        min_score=filters.min_score,
+        must_meet=True if filters.wanted else None,
+    ).with_only_columns(
         MatchSuggestion.id, MatchSuggestion.government_id, MatchSuggestion.partner_id
-    ).where(MatchSuggestion.event_id == event.id)
-    if filters.min_score is not None:
-        query = query.where(MatchSuggestion.score >= filters.min_score)
-    if filters.status in SUGGESTION_STATUSES:
-        query = query.where(MatchSuggestion.status == filters.status)
-    elif filters.status == "blocked":
+    )
+    if filters.status == "blocked":
         query = query.where(decisions.suggestion_is_blocked())
-    if filters.wanted:
-        query = query.where(interest_marks.suggestion_is_wanted())
     query = query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
     candidates = db.session.execute(query).all()
     if not (filters.theme or filters.language):
@@ -84,6 +85,35 @@ def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
         for row in candidates
         if _passes(people[row.government_id], people[row.partner_id], filters)
     ]
+
+
+def select_suggestions(
+    event: Event,
+    *,
+    status: str | None = None,
+    min_score: float | None = None,
+    participant_id: int | None = None,
+    must_meet: bool | None = None,
+) -> Select[tuple[MatchSuggestion]]:
+    """The event's suggestions narrowed by columns (no order): a status, a lowest score, one
+    participant's pairs, and pairs one side marked must-meet (True) or that nobody did
+    (False). None filters nothing. The match list and the API read the event through it."""
+    query = db.select(MatchSuggestion).where(MatchSuggestion.event_id == event.id)
+    if status is not None:
+        query = query.where(MatchSuggestion.status == status)
+    if min_score is not None:
+        query = query.where(MatchSuggestion.score >= min_score)
+    if participant_id is not None:
+        query = query.where(
+            or_(
+                MatchSuggestion.government_id == participant_id,
+                MatchSuggestion.partner_id == participant_id,
+            )
+        )
+    if must_meet is not None:
+        wanted = interest_marks.suggestion_is_wanted()
+        query = query.where(wanted if must_meet else ~wanted)
+    return query
 
 
 class _Side(NamedTuple):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import Select, String, cast, func, or_
 
 from matchmaker.domain.import_errors import ImportRejected, RowError, shown
 from matchmaker.domain.importing import ALL_COLUMNS, ParticipantRecord, parse_record
@@ -43,6 +44,7 @@ class ParticipantFilters:
     theme: str = ""
     language: str = ""
     country: str = ""
+    updated_since: datetime | None = None  # changed at or after this moment (aware)
 
 
 @dataclass
@@ -58,7 +60,7 @@ def participant_page(
 ) -> ParticipantPage:
     """One page of the event's participants that pass the filters, by kind and name; a page
     past the end shows the last. Filtered, counted and cut in SQL (two queries)."""
-    query = _filtered(event, filters)
+    query = filtered_participants(event, filters)
     matching = db.session.execute(
         db.select(func.count()).select_from(query.subquery())
     ).scalar_one()
@@ -69,7 +71,8 @@ def participant_page(
     return ParticipantPage(rows, matching, page, pages)
 
 
-def _filtered(event: Event, filters: ParticipantFilters):  # type: ignore[no-untyped-def]
+def filtered_participants(event: Event, filters: ParticipantFilters) -> Select[Participant]:
+    """The event's participants that pass the filters, as a query (unordered) to page."""
     query = db.select(Participant).where(Participant.event_id == event.id)
     if filters.kind:
         query = query.where(Participant.kind == filters.kind)
@@ -83,6 +86,9 @@ def _filtered(event: Event, filters: ParticipantFilters):  # type: ignore[no-unt
         query = query.where(cast(Participant.languages, String).contains(f'"{filters.language}"'))
     if filters.search:
         query = query.where(_matches(filters.search))
+    if filters.updated_since is not None:
+        # In UTC: SQLite compares the stored text, which is UTC without an offset.
+        query = query.where(Participant.updated_at >= filters.updated_since.astimezone(UTC))
     return query
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from matchmaker import background
 from matchmaker.domain.import_errors import ImportRejected, Params, RowError, shown
 from matchmaker.domain.importing import (
     ParticipantRecord,
     parse_participants,
+    parse_records,
     write_participants,
 )
 from matchmaker.extensions import db
-from matchmaker.models import Event, Participant
+from matchmaker.models import Event, Participant, User
+from matchmaker.services import audit, webhooks
+from matchmaker.services.matching import request_recompute
 
 _COPIED_FIELDS = (
     "kind", "name", "organisation", "organisation_type", "role_title", "email",
@@ -26,9 +31,18 @@ class ImportSummary:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
+    #: Every imported row's participant, in the order given (ids set once flushed).
+    participants: list[Participant] = field(default_factory=list)
 
     def total(self, kind: str) -> int:
         return self.created[kind] + self.updated[kind] + self.unchanged[kind]
+
+    def counts(self) -> dict[str, int]:
+        """The numbers alone (for webhooks): rows created, updated and unchanged, and how
+        many officials and partners the import held."""
+        return {"created": sum(self.created.values()), "updated": sum(self.updated.values()),
+                "unchanged": sum(self.unchanged.values()), "officials": self.total("government"),
+                "partners": self.total("partner")}  # fmt: skip
 
     def describe(self) -> str:
         officials, partners = self.total("government"), self.total("partner")
@@ -56,23 +70,56 @@ def import_participants(event: Event, data: bytes) -> ImportSummary:
     parsed = parse_participants(data)
     if not parsed.ok:
         raise ImportRejected(parsed.errors)
+    return import_records(event, parsed.records)
+
+
+def import_columns(event: Event, rows: Sequence[Mapping[str, str]]) -> ImportSummary:
+    """Import participants given column by column (the API's JSON list): each checked as a
+    file's row is, the whole list as a file is, then upserted as a file's rows are. Errors
+    name the row by its index. Raises ImportRejected, having written nothing."""
+    parsed = parse_records(rows)
+    if not parsed.ok:
+        raise ImportRejected(parsed.errors)
+    if not parsed.records:
+        raise ImportRejected([RowError(0, "", "no_participants")])
+    return import_records(event, parsed.records)
+
+
+def import_records(event: Event, records: list[ParticipantRecord]) -> ImportSummary:
+    """Upsert records already checked against each other (a parsed file or list): checked
+    against the event first (ImportRejected, nothing written), then one query loads the
+    event's participants and one flush writes every row, whatever their number."""
     existing = {p.external_id: p for p in list_participants(event)}
-    errors = event_errors(event, parsed.records, existing)
+    errors = event_errors(event, records, existing)
     if errors:
         raise ImportRejected(errors)
-    _release_moving_emails(parsed.records, existing)
+    _release_moving_emails(records, existing)
     summary = ImportSummary()
-    for record in parsed.records:
+    for record in records:
         participant = existing.get(record.id)
         if participant is None:
-            db.session.add(new_participant(event, record))
+            participant = new_participant(event, record)
+            db.session.add(participant)
             summary.created[record.kind] += 1
         elif apply_record(participant, record):
             summary.updated[record.kind] += 1
         else:
             summary.unchanged[record.kind] += 1
+        summary.participants.append(participant)
     db.session.flush()
+    webhooks.notify(event.id, "participants.imported", summary.counts())
     return summary
+
+
+def record_import(event: Event, summary: ImportSummary, actor: User | None, source: str) -> None:
+    """After an organiser's import (a file's name, or where it came from, in ``source``):
+    log it, and have the workers recompute the suggestions and the event's figures after
+    the commit."""
+    audit.record("participants.imported", actor=actor, event_id=event.id, filename=source,
+                 created=dict(summary.created), updated=dict(summary.updated),
+                 unchanged=dict(summary.unchanged))  # fmt: skip
+    request_recompute(event)
+    background.enqueue("recompute_event_stats", event.id)
 
 
 def event_errors(

@@ -37,11 +37,21 @@ class ProfileChanges:
     max_meetings: int | None
 
 
+def _storable(text: str) -> bool:
+    """Whether ``text`` can be stored: a form cannot send a lone surrogate, a JSON string
+    can ("\\ud800"), and no database column takes one."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def update_profile(participant: Participant, changes: ProfileChanges) -> set[str]:
     """Apply ``changes``; returns the names of the fields that changed.
 
-    Raises ProfileError for unknown themes or languages, an empty description, slot indexes
-    outside the event's calendar or a negative cap.
+    Raises ProfileError for unknown themes or languages, an empty description (or one no
+    database can store), slot indexes outside the event's calendar or a negative cap.
     """
     num_slots = participant.event.calendar().num_slots
     themes = [t for t in THEMES if t in set(changes.themes)]  # the vocabulary's order
@@ -53,6 +63,8 @@ def update_profile(participant: Participant, changes: ProfileChanges) -> set[str
     description = changes.description.strip()
     if not description or len(description) > DESCRIPTION_MAX:
         raise ProfileError("description", f"between 1 and {DESCRIPTION_MAX} characters")
+    if not _storable(description):
+        raise ProfileError("description", "holds a lone surrogate (\\ud800 to \\udfff)")
     present = set(changes.present_slots)
     if any(not 0 <= index < num_slots for index in present):
         raise ProfileError("present", "unknown slot")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from matchmaker.extensions import db
 from matchmaker.models import Event, MeetingRequest, Participant
 from matchmaker.orm import as_utc, utcnow
-from matchmaker.services import notifications
+from matchmaker.services import notifications, webhooks
 from matchmaker.services.decisions import get_block
 
 #: Longest message a request may carry.
@@ -136,6 +136,7 @@ def create_request(
     db.session.flush()
     notifications.notify(recipient, notifications.REQUEST_NEW, other_id=requester.id,
                          request_id=request.id)  # fmt: skip
+    webhooks.notify(request.event_id, "request.created", webhooks.request_data(request))
     return request
 
 
@@ -160,6 +161,7 @@ def answer_request(
     db.session.flush()
     kind = notifications.REQUEST_ACCEPTED if accept else notifications.REQUEST_DECLINED
     notifications.notify(request.requester, kind, other_id=participant.id, request_id=request.id)
+    webhooks.notify(request.event_id, "request.answered", webhooks.request_data(request))
     return request
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, or_
 
+from matchmaker import background
 from matchmaker.domain.progress import Progress
 from matchmaker.domain.scheduling import (
     ApprovedPair,
@@ -23,10 +24,10 @@ from matchmaker.domain.scheduling import (
     staff,
 )
 from matchmaker.extensions import db
-from matchmaker.models import Event, MatchSuggestion, Meeting, Participant
+from matchmaker.models import Event, Job, MatchSuggestion, Meeting, Participant, User
 from matchmaker.models.matching import SUGGESTION_PEOPLE
 from matchmaker.models.meeting import LIVE, MEETING_PEOPLE, MOVABLE
-from matchmaker.services import audit, notifications
+from matchmaker.services import audit, jobs, notifications, webhooks
 from matchmaker.services.decisions import find_suggestion, get_block, suggestion_is_blocked
 from matchmaker.services.interpreters import is_unstaffed, list_interpreters, solver_interpreter
 
@@ -211,7 +212,36 @@ def publish_schedule(event: Event) -> list[int]:
         meeting.status = "published"
     db.session.flush()
     notifications.notify_meetings(drafts, notifications.MEETING_BOOKED)  # one insert for all
+    if drafts:
+        webhooks.notify_meetings(event.id, "meeting.booked", drafts)  # one insert too
+        webhooks.notify(event.id, "schedule.published", {"meetings": len(drafts)})
     return [m.id for m in drafts]
+
+
+def start_draft(event: Event, actor: User | None, *, unbooked_only: bool,
+                min_meetings: int = 0) -> Job:  # fmt: skip
+    """Start drafting the schedule in a worker (the organiser's "Generar", on the page or
+    the API): the job to follow, its log entry, and the task, sent once the caller commits."""
+    job = jobs.create_job("schedule", event.id)
+    audit.record("schedule.started", actor=actor, event_id=event.id, target=job,
+                 unbooked_only=unbooked_only, min_meetings=min_meetings)  # fmt: skip
+    background.enqueue("schedule_event", job.id, event.id, unbooked_only, min_meetings,
+                       job_id=job.id)  # fmt: skip
+    return job
+
+
+def publish_now(event: Event, actor: User | None) -> tuple[Job, list[int]]:
+    """Publish the drafts at once (the API's publish): the steps the page's confirmed publish
+    has a worker take (workers/tasks.publish_event), recorded on a finished publish job that
+    the schedule page lists, with the same log entry; the invitations are queued to go out
+    after the caller commits. Returns the job and the ids of the meetings published."""
+    job = jobs.create_job("publish", event.id)
+    audit.record("schedule.publish", actor=actor, event_id=event.id, target=job)
+    jobs.start_job(job)
+    published = publish_schedule(event)
+    jobs.finish_job(job, {"published": len(published)}, "published", meetings=len(published))
+    background.enqueue("send_invitations", event.id)
+    return job, published
 
 
 def book_pair(event: Event, government_id: int, partner_id: int) -> BookingOutcome:
@@ -240,6 +270,7 @@ def book_pair(event: Event, government_id: int, partner_id: int) -> BookingOutco
     db.session.flush()  # the unique indexes decide a race here
     if meeting.status == "published":
         notifications.notify_meeting(meeting, notifications.MEETING_BOOKED)
+        webhooks.notify_meetings(event.id, "meeting.booked", [meeting])
     return BookingOutcome("booked", meeting)
 
 
@@ -302,20 +333,18 @@ def free_slots_for(meeting: Meeting) -> list[int]:
     ]
 
 
-def move_meeting(meeting: Meeting, slot: int) -> None:
-    """Move the meeting to ``slot`` at its first open table; SlotTaken when that slot is not
-    free. A published meeting's invitation goes out again with the new time. A move racing
-    another booking of the slot loses at the unique indexes (IntegrityError at the flush)."""
+def move_meeting(meeting: Meeting, slot: int, table: int | None = None) -> None:
+    """Move the meeting to ``slot`` at ``table`` (0-based), or at its first open table;
+    SlotTaken when that slot is not free (or that table is taken). A published meeting's
+    invitation goes out again with the new time. A move racing another booking of the slot
+    loses at the unique indexes (IntegrityError at the flush)."""
     if slot not in free_slots_for(meeting):
         raise SlotTaken(f"slot {slot} is not free for meeting {meeting.id}")
-    taken = set(db.session.execute(
-        db.select(Meeting.table_number).where(
-            Meeting.event_id == meeting.event_id, Meeting.slot_index == slot,
-            Meeting.status.in_(LIVE),
-        )
-    ).scalars())  # fmt: skip
     event = meeting_event(meeting)
-    table = min(set(range(event.num_tables)) - taken)
+    open_tables = set(range(event.num_tables)) - taken_tables(event, slot)
+    if table is not None and table not in open_tables:
+        raise SlotTaken(f"table {table} is not open at slot {slot}")
+    table = min(open_tables) if table is None else table
     # Staffed before the slot changes: a flush in between could hold the old interpreter at
     # the new slot, where they may be busy.
     problem = build_problem(event, [], list_meetings(event))
@@ -327,6 +356,28 @@ def move_meeting(meeting: Meeting, slot: int) -> None:
         meeting.invitation_attempts, meeting.invitation_error = 0, ""
         notifications.notify_meeting(meeting, notifications.MEETING_MOVED)
     db.session.flush()
+    if meeting.status == "published":
+        webhooks.notify_meetings(meeting.event_id, "meeting.moved", [meeting])
+
+
+def taken_tables(event: Event, slot: int) -> set[int]:
+    """The tables (0-based) that live meetings hold at ``slot``."""
+    query = db.select(Meeting.table_number).where(
+        Meeting.event_id == event.id, Meeting.slot_index == slot, Meeting.status.in_(LIVE)
+    )
+    return set(db.session.execute(query).scalars())
+
+
+def move_by_organiser(meeting: Meeting, slot: int, actor: User | None,
+                      table: int | None = None) -> None:  # fmt: skip
+    """An organiser moves the meeting (``move_meeting``, raising what it raises), logged;
+    a published meeting's new invitation is queued to go out after the caller commits."""
+    before = {"slot": meeting.slot_index, "table": meeting.table_number}
+    move_meeting(meeting, slot, table)
+    audit.record("meeting.moved", actor=actor, event_id=meeting.event_id, target=meeting,
+                 **before, to_slot=slot, to_table=meeting.table_number)  # fmt: skip
+    if meeting.status == "published":
+        background.enqueue("send_invitations", meeting.event_id)
 
 
 def meeting_event(meeting: Meeting) -> Event:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_
 
@@ -88,4 +90,103 @@ def _worth_showing(suggestion: MatchSuggestion) -> bool:
     return any(
         isinstance(entry, dict) and entry.get("code") in INTEREST_CODES
         for entry in suggestion.reasons or []
+    )
+
+
+#: The stored reasons' codes that a computed suggestion always has (every pair gets one).
+LANGUAGE_CODES = frozenset({"language", "interpreter"})
+#: Explicit interest, from the stored reasons' codes.
+INTEREST_LEVELS = {"interest": "one-sided", "mutual-interest": "mutual"}
+
+
+@dataclass(frozen=True)
+class SimilarNeed:
+    """The best sentence pair of a suggestion: the official's and the partner's."""
+
+    government_sentence: str
+    partner_sentence: str
+    similarity: float | None
+
+
+@dataclass(frozen=True)
+class PairReasons:
+    """A suggestion's reasons as data (what ``participant.reasons`` puts into words)."""
+
+    themes: list[str] = field(default_factory=list)
+    similar: SimilarNeed | None = None
+    common_languages: list[str] = field(default_factory=list)
+    government_languages: list[str] = field(default_factory=list)
+    partner_languages: list[str] = field(default_factory=list)
+    #: "none", "one-sided" or "mutual": requests and must-meet marks when last computed.
+    interest: str = "none"
+    #: Added by an organiser rather than computed.
+    manual: bool = False
+    #: Whether the reasons are the stored ones or, for a pair without them, read from the
+    #: two profiles as they are now.
+    from_profiles: bool = False
+
+    @property
+    def interpreter_needed(self) -> bool:
+        return not self.common_languages
+
+
+def read_reasons(suggestion: MatchSuggestion) -> PairReasons:
+    """The stored reasons of ``suggestion`` as data. A pair with no computed reasons (added
+    by hand, or stored before reasons were) gets its common languages, and its themes unless
+    some are stored, from the two profiles. Each side's languages are the stored ones when an
+    interpreter is needed, else the profiles'."""
+    entries = {
+        str(entry.get("code")): entry.get("data") or {}
+        for entry in suggestion.reasons or []
+        if isinstance(entry, Mapping)
+    }
+    computed = bool(LANGUAGE_CODES & entries.keys())
+    government, partner = suggestion.government, suggestion.partner
+    if "themes" in entries:
+        themes = _strings(entries["themes"].get("themes"))
+    else:
+        themes = [] if computed else [t for t in government.themes if t in partner.themes]
+    # Each side's languages are stored only when they share none (the interpreter reason).
+    government_languages, partner_languages = list(government.languages), list(partner.languages)
+    if "language" in entries:
+        common = _strings(entries["language"].get("languages"))
+    elif "interpreter" in entries:
+        common = []
+        government_languages = _strings(entries["interpreter"].get("government_languages"))
+        partner_languages = _strings(entries["interpreter"].get("partner_languages"))
+    else:
+        common = [lang for lang in government_languages if lang in partner_languages]
+    return PairReasons(
+        themes=themes,
+        similar=_similar(entries.get("similar")),
+        common_languages=common,
+        government_languages=government_languages,
+        partner_languages=partner_languages,
+        interest=next((lvl for code, lvl in INTEREST_LEVELS.items() if code in entries), "none"),
+        manual="manual" in entries,
+        from_profiles=not computed,
+    )
+
+
+def stored_fit(suggestion: MatchSuggestion) -> float | None:
+    """The pair's fit (0..100, content only) stored with its strength, if any."""
+    for entry in suggestion.reasons or []:
+        if isinstance(entry, Mapping) and entry.get("code") == STRENGTH_CODE:
+            fit = (entry.get("data") or {}).get("fit")
+            return float(fit) if isinstance(fit, int | float) else None
+    return None
+
+
+def _strings(values: Any) -> list[str]:
+    return [str(value) for value in values] if isinstance(values, list) else []
+
+
+def _similar(data: Mapping[str, Any] | None) -> SimilarNeed | None:
+    if not data or not data.get("government_sentence") or not data.get("partner_sentence"):
+        return None
+    similarity = data.get("similarity")
+    return SimilarNeed(
+        str(data["government_sentence"]),
+        str(data["partner_sentence"]),
+        float(similarity) if isinstance(similarity, int | float) else None,
     )

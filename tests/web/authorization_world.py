@@ -1,6 +1,7 @@
 """The small world every route is tried against (test_authorization, test_bad_ids): one event,
 two officials, two partners, suggestions, a request and a published meeting between official A
-and partner A, a job, a block; and logging a client in as any of its accounts."""
+and partner A, a job, a block, a webhook with a delivery; and logging a client in as any of its
+accounts."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from matchmaker.models import (
     MoveRequest,
     StandbyOffer,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.factories import create_event, create_participant
 from tests.web.helpers import CSRF
@@ -44,6 +47,8 @@ class World:
     interpreter_id: int = 0  # the event's interpreter
     offer_id: int = 0  # a standby offer to official A and partner A
     move_request_id: int = 0  # official A asks partner A to move their meeting to slot 2
+    webhook_id: int = 0  # the event's webhook
+    delivery_id: int = 0  # a failed delivery to it
 
 
 #: One hash for every account: hashing per test would dominate the run time.
@@ -118,6 +123,14 @@ def build_world(app: Flask) -> World:
         interpreter = Interpreter(event_id=event.id, name="Ana Intérprete",
                                   languages=["es", "en"], unavailable=[])  # fmt: skip
         db.session.add(interpreter)
+        webhook = WebhookEndpoint(event_id=event.id, url="https://93.184.216.34/hooks",
+                                  kinds=["meeting.booked"], secret="whsec_world")  # fmt: skip
+        db.session.add(webhook)
+        db.session.flush()
+        delivery = WebhookDelivery(endpoint_id=webhook.id, kind="ping", payload={},
+                                   uuid="00000000-0000-4000-8000-000000000001", state="failed",
+                                   attempts=1)  # fmt: skip
+        db.session.add(delivery)
         db.session.flush()
         world = World(
             interpreter_id=interpreter.id,
@@ -131,6 +144,8 @@ def build_world(app: Flask) -> World:
             block_id=block.id,
             offer_id=offer.id,
             move_request_id=move.id,
+            webhook_id=webhook.id,
+            delivery_id=delivery.id,
         )
         db.session.commit()
         db.session.remove()
@@ -148,6 +163,8 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "interpreter_id": lambda w: w.interpreter_id,
     "offer_id": lambda w: w.offer_id,
     "move_request_id": lambda w: w.move_request_id,
+    "webhook_id": lambda w: w.webhook_id,
+    "delivery_id": lambda w: w.delivery_id,
     "participant_id": lambda w: w.ids["partner"],
     "official_id": lambda w: w.ids["official"],
     "government_id": lambda w: w.ids["official"],

@@ -24,6 +24,7 @@ from matchmaker.models import (
     MeetingRequest,
     Notification,
     User,
+    WebhookDelivery,
 )
 
 #: Task name -> the query a worker's first look amounts to: it finds a row only once the change
@@ -58,6 +59,9 @@ LOOKUPS: dict[str, Lookup] = {
     ),
     "send_notification_mails": lambda task: sa.select(Notification.id).where(
         Notification.mail_due.is_(True)
+    ),
+    "deliver_webhooks": lambda task: sa.select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == task.args[0], WebhookDelivery.state == "pending"
     ),
 }
 

@@ -5,7 +5,8 @@ test_authorization), so a new one is covered without touching this file. Ids bey
 id column holds (32 bits on PostgreSQL) do not match the route at all (404); others, found or
 not, are handled by the view. Query and form values (``?event=``, ``?page=``, ``?participant=``,
 ``ids=``) get huge numbers and non-ASCII digits (``"²".isdigit()`` is true, ``int("²")``
-raises).
+raises). API routes are asked with bearer tokens: beyond an id column's range they are a 404
+problem too, whatever the method (another rule on the same path must not make it a 405).
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from werkzeug.routing import IntegerConverter
 
 from matchmaker.config import celery_settings
 from matchmaker.extensions import db
-from matchmaker.models import MatchSuggestion
-from matchmaker.services import audit
+from matchmaker.models import MatchSuggestion, User
+from matchmaker.services import api_tokens, audit
 from tests.conftest import clear_database, make_app
 from tests.web.authorization_world import ARGUMENTS, World, any_csrf_token, as_user, build_world
 
 #: The largest id an INTEGER column holds on both backends (PostgreSQL's is 32 bits).
 MAX_ID = 2**31 - 1
+API_PREFIX = "/api/"
 #: Who asks: an organiser and both sides of the world's request and meeting.
 ROLES = ("organiser", "official", "partner")
 EXAMPLES = settings(
@@ -72,7 +74,7 @@ def test_the_integer_routes_are_found() -> None:
         "participant.withdraw_request", "participant.meeting_outcome",
         "participant.new_request", "organiser.job", "organiser.job_json",
         "organiser.decide_one", "organiser.cancel_meeting", "organiser.move_meeting",
-        "organiser.set_account_active", "organiser.unblock_pair",
+        "organiser.set_account_active", "organiser.unblock_pair", "events.get_event",
     } <= endpoints  # fmt: skip
     assert len(INTEGER_ROUTES) >= 14
 
@@ -93,6 +95,18 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def world(app: Flask) -> World:
     return build_world(app)
+
+
+@pytest.fixture
+def tokens(app: Flask, world: World) -> dict[str, str]:
+    """An API token per role: API routes are asked with one (a session opens none of them)."""
+    with app.app_context():
+        secrets = {role: api_tokens.create_token(db.session.get_one(User, world.users[role]),
+                                                 "bad ids").secret
+                   for role in ROLES}  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    return secrets
 
 
 @pytest.fixture
@@ -127,22 +141,33 @@ def test_any_integer_in_a_path_answers_below_500(
     app: Flask,
     world: World,
     clients: dict[str, tuple[FlaskClient, str]],
+    tokens: dict[str, str],
     endpoint: str,
     method: str,
     rule: str,
     numbers: tuple[str, ...],
     number: int,
 ) -> None:
+    """API routes are asked with each role's token and a JSON body; their refusals are
+    problems (application/problem+json)."""
     values = {name: number for name in numbers}
     for name in set(re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)) - set(numbers):
         values[name] = ARGUMENTS[name](world)
     url = _url(rule, values)
+    api = rule.startswith(API_PREFIX)
     for role, (client, token) in clients.items():
-        data = {"csrf_token": token} if method == "POST" else None
-        response = client.open(url, method=method, data=data)
+        if api:
+            body = {} if method in ("POST", "PUT", "PATCH") else None
+            response = client.open(url, method=method, json=body,
+                                   headers={"Authorization": f"Bearer {tokens[role]}"})  # fmt: skip
+        else:
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(url, method=method, data=data)
         assert response.status_code < 500, f"{role}: {method} {url} -> {response.status_code}"
         if number > MAX_ID:
             assert response.status_code == 404, f"{role}: {method} {url}"
+        if api and response.status_code >= 400:
+            assert response.mimetype == "application/problem+json", f"{role}: {method} {url}"
 
 
 #: Numbers as people and scripts write them: huge, zero, negative, non-ASCII digits.

@@ -90,6 +90,17 @@ ROUTES = [
     ("POST", "/organiser/participants/{id}/remove"),
     ("GET", "/organiser/reported-threads"),
     ("GET", "/organiser/reported-threads/{id}/{id}"),
+    ("GET", "/organiser/api/webhooks"),
+    ("POST", "/organiser/api/webhooks"),
+    ("GET", "/organiser/api/webhooks/{id}"),
+    ("POST", "/organiser/api/webhooks/{id}"),
+    ("POST", "/organiser/api/webhooks/{id}/delete"),
+    ("POST", "/organiser/api/webhooks/{id}/ping"),
+    ("POST", "/organiser/api/webhooks/{id}/deliveries/{id}/resend"),
+    ("GET", "/organiser/api"),
+    ("POST", "/organiser/api"),
+    ("GET", "/organiser/api/tokens/{id}/revoke"),
+    ("POST", "/organiser/api/tokens/{id}/revoke"),
 ]
 PAGES = [path for method, path in ROUTES if method == "GET" and "{" not in path
          and not path.endswith((".json", ".csv", ".pdf")) and "/jobs/" not in path]  # fmt: skip

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from matchmaker.extensions import db
 from matchmaker.http_security import HEADERS
 from matchmaker.models import Event, User
+from matchmaker.services import api_tokens
 from matchmaker.urls import is_same_site_path
 from tests.conftest import make_app
 from tests.web.helpers import CSRF, csrf_token, login
@@ -264,6 +265,27 @@ def test_every_response_carries_the_security_headers(app: Flask, client: FlaskCl
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1][:30]
     assert "frame-ancestors 'none'" in csp
     assert checked == 2 * (len(rules) - 1)
+
+
+def test_api_answers_carry_them_too(app: Flask, client: FlaskClient) -> None:
+    """The loop above meets API routes without a token (401); with one, answers and problems
+    alike carry the same headers and are never cached."""
+    data = seed(app)
+    with app.app_context():
+        organiser = db.session.execute(db.select(User).where(User.email == ORGANISER))
+        secret = api_tokens.create_token(organiser.scalar_one(), "headers").secret
+        db.session.commit()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    for path, status in (("/api/v1/events", 200), (f"/api/v1/events/{data.event_id}", 200),
+                         ("/api/v1/events/987654", 404), ("/api/v1/me", 403),
+                         ("/api/v1/openapi.json", 200)):  # fmt: skip
+        response = client.get(path, headers=bearer)
+        assert response.status_code == status, path
+        for name, value in HEADERS.items():
+            assert response.headers.get(name) == value, (path, name)
+        assert response.headers["Cache-Control"] == "no-store", path
+        if status >= 400:
+            assert response.mimetype == "application/problem+json", path
 
 
 def test_personal_files_are_not_cached_and_static_files_are(

@@ -371,6 +371,7 @@ def test_reminders_turned_off_leave_the_beat_schedule(monkeypatch: pytest.Monkey
         "retry-failed-mail",
         "sweep-due-work",
         "watch-meetings",
+        "send-due-webhooks",
     }
 
 
@@ -398,7 +399,8 @@ def test_a_worker_with_its_embedded_beat_sends_a_reminder_nobody_asked_for(
         MATCHMAKER_REMINDER_INTERVAL="1",
         **{variable: "0" for variable in ("MATCHMAKER_EXPIRY_INTERVAL",
            "MATCHMAKER_MAIL_RETRY_INTERVAL", "MATCHMAKER_SWEEP_INTERVAL",
-           "MATCHMAKER_CLEANUP_INTERVAL", "MATCHMAKER_LIVE_INTERVAL")},
+           "MATCHMAKER_CLEANUP_INTERVAL", "MATCHMAKER_LIVE_INTERVAL",
+           "MATCHMAKER_WEBHOOKS_SWEEP_INTERVAL")},
     )  # fmt: skip
     log = tmp_path / "worker-beat.log"
     command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-B", "--loglevel",

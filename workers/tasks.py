@@ -116,8 +116,7 @@ def publish_event(job_id: int, event_id: int) -> None:
     if job is None:
         return
     if job.state != "done":
-        published = scheduling.publish_schedule(get_event(event_id))
-        jobs.finish_job(job, {"published": len(published)}, "published", meetings=len(published))
+        scheduling.publish_for_job(job, get_event(event_id))
     background.enqueue("send_invitations", event_id)
     db.session.commit()
 

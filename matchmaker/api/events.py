@@ -54,7 +54,7 @@ class EventSchema(ma.Schema):
     @ma.pre_dump
     def with_slots(self, event: Event, **_kwargs: Any) -> dict[str, Any]:
         values = {name: getattr(event, name) for name in self.fields if name not in DERIVED}
-        slots = event.calendar().slots if event.days else ()
+        slots = event.slots()
         values["suggestions_up_to_date"] = not recompute_is_due(event)
         return {**values, "slots": [{"index": s.index, "start": s.start, "end": s.end}
                                     for s in slots]}  # fmt: skip

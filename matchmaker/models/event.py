@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaker.domain.calendar import EventCalendar
+from matchmaker.domain.calendar import EventCalendar, Slot
 from matchmaker.extensions import db
 from matchmaker.orm import created_at, intpk, str200, utcnow
 
@@ -57,6 +57,13 @@ class Event(db.Model):
             ),
             time_zone=self.time_zone,
         )
+
+    def slots(self) -> tuple[Slot, ...]:
+        """The meeting slots in time order; none until the event has days."""
+        return self.calendar().slots if self.days else ()
+
+    def num_slots(self) -> int:
+        return self.calendar().num_slots if self.days else 0
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.name!r}>"

@@ -191,7 +191,7 @@ def _pair(government: Participant, partner: Participant) -> str:
 
 
 def _slot_time(event: Event, slot: Any) -> str:
-    slots = event.calendar().slots if event.days else ()
+    slots = event.slots()
     if not isinstance(slot, int) or not 0 <= slot < len(slots):
         return "?"
     return event_moment(slots[slot].start, event)

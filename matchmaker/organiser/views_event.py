@@ -58,7 +58,7 @@ def _counts(event: Event) -> dict[str, int]:
         "approved": count(MatchSuggestion, MatchSuggestion.status == "approved"),
         "meetings": count(Meeting, Meeting.status != "cancelled"),
         "drafts": count(Meeting, Meeting.status == "draft"),
-        "slots": event.calendar().num_slots if event.days else 0,
+        "slots": event.num_slots(),
     }
 
 

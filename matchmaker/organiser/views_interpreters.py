@@ -112,7 +112,7 @@ def _own(event: Event, interpreter_id: int) -> Interpreter:
 
 
 def _num_slots(event: Event) -> int:
-    return event.calendar().num_slots if event.days else 0
+    return event.num_slots()
 
 
 def _form(event: Event) -> InterpreterForm:
@@ -141,7 +141,7 @@ def _show(form: InterpreterForm, rejected: InterpreterRejected) -> None:
 
 def _render(event: Event, form: InterpreterForm, interpreter: Interpreter | None) -> Page:
     """The page; 400 when it shows a rejected form (nothing was saved)."""
-    slots = event.calendar().slots if event.days else ()
+    slots = event.slots()
     days = [(day, list(day_slots)) for day, day_slots in groupby(slots, key=lambda s: s.day)]
     locale = reader_locale()
     page = render_template(

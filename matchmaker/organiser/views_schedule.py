@@ -174,7 +174,7 @@ def grid() -> str:
     """One day at a time: slots down, tables across, one cell per meeting; a meeting called
     off there is listed under it, greyed (``_grid_cells``)."""
     event = current_event()
-    every_slot = event.calendar().slots if event.days else ()
+    every_slot = event.slots()
     days = sorted({slot.day for slot in every_slot})
     chosen = parse_id(request.args.get("day"))
     day = chosen if chosen in days else (days[0] if days else 1)
@@ -226,7 +226,7 @@ def people_agendas() -> str:
     # Cancelled meetings too, greyed on the page: organisers see what was called off.
     agenda = agendas.participant_agenda(chosen, MEETING_STATUSES) if chosen else []
     counts = agendas.meeting_counts(event)
-    slots = event.calendar().slots if event.days else ()
+    slots = event.slots()
     return render_template("organiser/people.html", event=event, everyone=everyone,
                            unstaffed={m.id for m in agenda if is_unstaffed(m)},
                            chosen=chosen, agenda=agenda, counts=counts, slots=slots,

@@ -72,7 +72,7 @@ def update_interpreter(interpreter: Interpreter, changes: InterpreterChanges) ->
     dropped, a slot they now miss) lose them; returns how many did."""
     event = db.session.get_one(Event, interpreter.event_id)
     _apply(interpreter, event, changes)
-    staffer = solver_interpreter(interpreter, event.calendar().num_slots if event.days else 0)
+    staffer = solver_interpreter(interpreter, event.num_slots())
     query = (
         db.select(Meeting)
         .where(Meeting.interpreter_id == interpreter.id, Meeting.status.in_(LIVE))
@@ -125,7 +125,7 @@ def _apply(interpreter: Interpreter, event: Event, changes: InterpreterChanges) 
         raise InterpreterRejected("languages", "unknown", codes=", ".join(unknown))
     if len(languages) < MIN_LANGUAGES:
         raise InterpreterRejected("languages", "too_few")
-    num_slots = event.calendar().num_slots if event.days else 0
+    num_slots = event.num_slots()
     present = set(changes.present_slots)
     if any(not 0 <= index < num_slots for index in present):
         raise InterpreterRejected("present", "unknown_slot")

@@ -204,7 +204,7 @@ def invitation_status(event: Event) -> InvitationStatus:
         .options(selectinload(Meeting.government), selectinload(Meeting.partner))
         .order_by(Meeting.slot_index, Meeting.table_number)
     ).scalars()
-    slots = event.calendar().slots if event.days else ()
+    slots = event.slots()
     failed = []
     for meeting in failed_meetings:
         slot = slots[meeting.slot_index] if 0 <= meeting.slot_index < len(slots) else None

@@ -238,10 +238,17 @@ def publish_now(event: Event, actor: User | None) -> tuple[Job, list[int]]:
     job = jobs.create_job("publish", event.id)
     audit.record("schedule.publish", actor=actor, event_id=event.id, target=job)
     jobs.start_job(job)
-    published = publish_schedule(event)
-    jobs.finish_job(job, {"published": len(published)}, "published", meetings=len(published))
+    published = publish_for_job(job, event)
     background.enqueue("send_invitations", event.id)
     return job, published
+
+
+def publish_for_job(job: Job, event: Event) -> list[int]:
+    """Publish the drafts and finish the publish ``job`` with the count: the one step the
+    page's worker task and the API's immediate publish share. Returns the meeting ids."""
+    published = publish_schedule(event)
+    jobs.finish_job(job, {"published": len(published)}, "published", meetings=len(published))
+    return published
 
 
 def book_pair(event: Event, government_id: int, partner_id: int) -> BookingOutcome:

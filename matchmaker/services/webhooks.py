@@ -289,7 +289,7 @@ def queue_deliveries(endpoint_ids: Iterable[int]) -> None:
 def meetings_data(event_id: int, meetings: Sequence[Meeting]) -> list[dict[str, Any]]:
     """Meetings as webhooks send them, with a few queries whatever their number."""
     event = db.session.get_one(Event, event_id)
-    slots = event.calendar().slots if event.days else ()
+    slots = event.slots()
     people = {
         row.id: {"id": row.id, "name": row.name, "organisation": row.organisation}
         for row in db.session.execute(

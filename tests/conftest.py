@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from tests.web.task_recorder import Tasks
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MATCHMAKER_SHARED_DIR", REPO.parent / "shared"))
 SAMPLE_PARTICIPANTS = SHARED / "data" / "sample_participants.csv"
@@ -195,3 +197,16 @@ def smtp_sink() -> Iterator[tuple[str, list]]:
         yield f"smtp://127.0.0.1:{port}", received
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tasks]:
+    """Every task the app hands to the workers, recorded instead of sent (workers are tested
+    elsewhere). Recorded where the broker would get it: after the commit, so a test sees only
+    what a worker would see; and every task whose row a worker would not have found yet (sent
+    before its transaction committed) fails the test when it ends."""
+    recorded = Tasks()
+    monkeypatch.setattr("matchmaker.background._publish", recorded.record)
+    yield recorded
+    early = recorded.sent_before_commit()
+    assert not early, f"sent before their rows were committed: {early}"

@@ -24,15 +24,6 @@ PUBLIC = "https://93.184.216.34/hooks"  # an address on the internet: no DNS nee
 
 
 @pytest.fixture
-def tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tasks]:
-    """Tasks recorded when they would be sent (after the commit), not sent."""
-    recorded = Tasks()
-    monkeypatch.setattr("matchmaker.background._publish", recorded.record)
-    yield recorded
-    assert not recorded.sent_before_commit()
-
-
-@pytest.fixture
 def receiver() -> Iterator[Receiver]:
     started = Receiver().start()
     yield started

@@ -170,14 +170,6 @@ def _broker_down(_task: object) -> None:
 # The task in-process -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tasks]:
-    recorded = Tasks()
-    monkeypatch.setattr("matchmaker.background._publish", recorded.record)
-    yield recorded
-    assert not recorded.sent_before_commit()
-
-
 def test_a_crash_mid_batch_sends_again_only_the_delivery_in_flight(
     app: Flask, receiver: Receiver, tasks: Tasks
 ) -> None:

@@ -41,17 +41,29 @@ def check_in(meeting_id: int) -> Response:
     meeting = get_meeting_for(participant, meeting_id)
     if meeting is None:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        flash(_("El formulario caducó: inténtalo de nuevo."), "error")
+    if _form_expired():
         return _back()
     try:
         live.check_in_participant(meeting, participant, utcnow(), current_user)
     except LiveError as refused:
-        db.session.rollback()
-        flash(_refusal(refused), "error")
-        return _back()
+        return _refused(refused)
     db.session.commit()
     flash(_("Listo: avisamos que ya estás en tu mesa."), "success")
+    return _back()
+
+
+def _form_expired() -> bool:
+    """Whether the action's form is not valid (then the person is told to try again)."""
+    if ActionForm().validate_on_submit():
+        return False
+    flash(_("El formulario caducó: inténtalo de nuevo."), "error")
+    return True
+
+
+def _refused(refused: LiveError) -> Response:
+    """Back to the page with why the live rules refused the action; nothing is kept."""
+    db.session.rollback()
+    flash(_refusal(refused), "error")
     return _back()
 
 
@@ -68,17 +80,14 @@ def accept_standby(offer_id: int) -> Response:
     """The first of the two people (or of several offers) to accept gets the table."""
     participant = current_participant()
     offer = _offer_or_404(offer_id)
-    if not ActionForm().validate_on_submit():
-        flash(_("El formulario caducó: inténtalo de nuevo."), "error")
+    if _form_expired():
         return _back()
     try:
         meeting = standby.accept_offer(offer, participant, utcnow(), current_user)
         table = meeting.table_number + 1
         db.session.commit()
     except LiveError as refused:
-        db.session.rollback()
-        flash(_refusal(refused), "error")
-        return _back()
+        return _refused(refused)
     except IntegrityError:  # someone accepted another offer for the same table or person first
         db.session.rollback()
         flash(_("Otra persona aceptó antes y la mesa ya está ocupada: no se reservó nada."),
@@ -93,15 +102,12 @@ def accept_standby(offer_id: int) -> Response:
 def decline_standby(offer_id: int) -> Response:
     participant = current_participant()
     offer = _offer_or_404(offer_id)
-    if not ActionForm().validate_on_submit():
-        flash(_("El formulario caducó: inténtalo de nuevo."), "error")
+    if _form_expired():
         return _back()
     try:
         standby.decline_offer(offer, participant, utcnow(), current_user)
     except LiveError as refused:
-        db.session.rollback()
-        flash(_refusal(refused), "error")
-        return _back()
+        return _refused(refused)
     db.session.commit()
     flash(_("Oferta rechazada."), "success")
     return _back()

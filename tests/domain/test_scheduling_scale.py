@@ -15,6 +15,9 @@ from matchmaker.domain.scheduling import (
     tighter_upper_bound,
     upper_bound,
 )
+from matchmaker.domain.scheduling.board import FREE
+from matchmaker.domain.scheduling.compile import compile_problem
+from matchmaker.domain.scheduling.solver import _flows_misses_first, _place, _start_over_with
 from tests.domain.scheduling_problems import brute_force, random_problem, violations
 
 
@@ -116,7 +119,54 @@ def test_later_rounds_report_progress_under_their_round_number() -> None:
     def progress(fraction: float, step: str, /, **counts: int) -> None:
         seen.append((fraction, step, counts.get("round", 0)))
 
-    solve(two_day_problem(0, people=60, pairs=900), progress=progress)
+    # seed 2: one of the few where placing the grouped flow's pairs leaves work to the search
+    solve(two_day_problem(2, people=60, pairs=900), progress=progress)
     assert [f for f, _, _ in seen] == sorted(f for f, _, _ in seen)
     rounds = [r for _, step, r in seen if step == "improving"]
     assert rounds and rounds == sorted(rounds) and rounds[0] == 1
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_placing_the_grouped_flows_pairs_can_prove_a_schedule_optimal(seed: int) -> None:
+    # the b-matching's pairs do not all fit these two-day events; the grouped flow's do, and a
+    # schedule worth the grouped bound needs no search
+    problem = two_day_problem(seed, people=60, pairs=900)
+    steps: list[str] = []
+    result = solve(problem, progress=lambda fraction, step, /, **counts: steps.append(step))
+    assert violations(problem, result.bookings) == []
+    assert result.report.total_weight == result.report.tighter_bound < upper_bound(problem)
+    assert "improving" not in steps
+
+
+def test_starting_over_keeps_the_first_placement_when_it_is_worth_more() -> None:
+    # one slot, one table: g0-p0 (10) is placed; starting over from g0-p1 (5) would lose
+    problem = SchedulingProblem(
+        num_slots=1,
+        num_tables=1,
+        governments={"g0": Attendee("g0", 1, frozenset({0}))},
+        partners={p: Attendee(p, 1, frozenset({0})) for p in ("p0", "p1")},
+        pairs=[ApprovedPair("g0", "p0", 10.0), ApprovedPair("g0", "p1", 5.0)],
+    )
+    board = compile_problem(problem).board
+    _place(board, [0])
+    assert not _start_over_with(board, [1])
+    assert board.slot == [0, FREE] and board.journal == []
+    board.unplace(0)
+    board.place(1, 0)
+    assert _start_over_with(board, [0])
+    assert board.slot == [0, FREE] and board.journal == []
+
+
+def test_the_search_tries_the_flows_unplaced_pairs_first() -> None:
+    one_slot = frozenset({0})
+    problem = SchedulingProblem(
+        num_slots=1,
+        num_tables=3,
+        governments={f"g{i}": Attendee(f"g{i}", 1, one_slot) for i in range(3)},
+        partners={f"p{i}": Attendee(f"p{i}", 1, one_slot) for i in range(3)},
+        pairs=[ApprovedPair(f"g{i}", f"p{i}", 1.0 + i) for i in range(3)],
+    )
+    board = compile_problem(problem).board
+    board.place(0, 0)
+    # the flow chose pairs 0 (placed) and 1 (not): 1 goes first, the rest keep their order
+    assert _flows_misses_first(board, [0, 1], [2, 1, 0]) == [1, 2, 0]

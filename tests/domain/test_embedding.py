@@ -66,14 +66,16 @@ def test_get_embedder_is_cached_per_process_and_builds_nothing_yet(tmp_path: Pat
     assert get_embedder("", tmp_path) is default
     assert get_embedder(" multilingual-e5-small ", tmp_path) is default
     assert isinstance(default, OnnxEmbedder)
-    assert default.model_id == DEFAULT_MODEL_ID  # the torch vectors: they share the cache
+    assert default.model_id == f"{DEFAULT_MODEL_ID}/onnx-int8-smooth"  # other vectors, other cache
+    int8 = get_embedder("multilingual-e5-small:int8", tmp_path)
+    assert (int8.model_id, int8.onnx_path) == (default.model_id, default.onnx_path)
+    onnx = get_embedder("multilingual-e5-small:onnx", tmp_path)
+    assert isinstance(onnx, OnnxEmbedder)
+    assert onnx.model_id == DEFAULT_MODEL_ID  # the torch vectors: they share the cache
     torch = get_embedder("multilingual-e5-small:torch", tmp_path)
     assert isinstance(torch, SentenceTransformerEmbedder)
     assert torch.model_id == DEFAULT_MODEL_ID
     assert torch.local_only  # never asks the hub
-    int8 = get_embedder("multilingual-e5-small:int8", tmp_path)
-    assert isinstance(int8, OnnxEmbedder)
-    assert int8.model_id == f"{DEFAULT_MODEL_ID}/onnx-int8"  # other vectors, other cache entries
     assert list(tmp_path.iterdir()) == []  # built on first encode only
     with pytest.raises(ValueError, match="unknown runtime"):
         get_embedder("multilingual-e5-small:gpu", tmp_path)
@@ -134,8 +136,8 @@ def test_onnx_runtimes_agree_with_torch(e5: SentenceTransformerEmbedder, role: R
     assert np.sum(same * reference, axis=1).min() >= 0.99999  # so they share cached vectors
     int8 = get_embedder("multilingual-e5-small:int8", model_dir()).encode(TEXTS, role=role)
     cosines = np.sum(int8 * reference, axis=1)
-    assert cosines.min() >= 0.97, cosines
-    assert np.median(cosines) >= 0.99
+    assert cosines.min() >= 0.995, cosines  # plain int8, without smoothing: 0.996 / 0.97
+    assert np.median(cosines) >= 0.998
 
 
 @pytest.mark.model
@@ -155,7 +157,8 @@ def test_onnx_encode_keeps_order_batches_and_reports_progress() -> None:
     assert vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     one_by_one = np.vstack([default.encode([t], role="passage") for t in TEXTS])
-    assert np.allclose(vectors, one_by_one, atol=1e-4)
+    # int8 activations are scaled per batch, so a vector moves a little with its batch
+    assert np.sum(vectors * one_by_one, axis=1).min() >= 0.997
     assert default.encode([], role="query").shape == (0, 384)
 
 

@@ -12,7 +12,7 @@ _counter = itertools.count(1)
 
 
 def create_event(days: int = 2, **settings: object) -> Event:
-    first = date(2027, 3, 10)
+    first = date(2032, 3, 10)
     values: dict[str, object] = {
         "name": "Test Expo",
         "days": [(first + timedelta(days=d)).isoformat() for d in range(days)],

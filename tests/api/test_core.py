@@ -76,7 +76,7 @@ def test_what_is_not_yours_does_not_exist(client: FlaskClient, world: ApiWorld):
 def test_events_come_in_pages_by_cursor(app: Flask, client: FlaskClient, world: ApiWorld):
     with app.app_context():
         for n in range(3):
-            db.session.add(Event(name=f"Evento {n}", days=["2027-03-10"]))
+            db.session.add(Event(name=f"Evento {n}", days=["2032-03-10"]))
         db.session.commit()
     seen, cursor = [], None
     while True:

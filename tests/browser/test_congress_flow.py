@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 ORGANISER = "organizacion@smartcityexpo.example.org"
 OFFICIAL = "g-001"  # Mariana Cuéllar Ibarra, Ayuntamiento de Puebla: water losses
-EVENT_DAYS = (date(2027, 3, 10), date(2027, 3, 11))
+EVENT_DAYS = (date(2032, 3, 10), date(2032, 3, 11))
 ZONE = "America/Mexico_City"
 #: The organiser approves every suggestion scoring at least this.
 MIN_SCORE = 50
@@ -86,7 +86,7 @@ def configure_event(page: Any) -> None:
     page.goto("/organiser/")
     page.get_by_role("link", name="Configurar el evento").click()
     expect(page.get_by_role("heading", name="Configuración del evento")).to_be_visible()
-    page.get_by_label("Nombre del evento").fill("Smart City Expo Latam 2027")
+    page.get_by_label("Nombre del evento").fill("Smart City Expo Latam 2032")
     page.get_by_label("Sede").fill("Centro de Convenciones de Puebla")
     expect(page.get_by_label("Zona horaria")).to_have_value(ZONE)
     page.get_by_label("Días de reuniones").fill("\n".join(d.isoformat() for d in EVENT_DAYS))

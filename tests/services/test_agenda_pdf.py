@@ -133,20 +133,20 @@ def test_every_page_has_the_event_its_dates_and_its_number(app_ctx: Flask) -> No
     event, people = published_event(app_ctx)
     pages = page_texts(render_agendas_pdf(event, people, "es", gather_unscheduled=True))
     for number, page in enumerate(pages, start=1):
-        assert page[0] == "Smart City Expo Latam · 10–11 mar 2027"
+        assert page[0] == "Smart City Expo Latam · 10–11 mar 2032"
         # fpdf2 writes the page count, known only at the end, as a text of its own.
         assert "".join(page[-2:]) == f"Página {number} de {len(pages)}"
     english = page_texts(render_agendas_pdf(event, people[:1], "en"))
-    assert english[0][0] == "Smart City Expo Latam · Mar 10\u2009–\u200911, 2027"
+    assert english[0][0] == "Smart City Expo Latam · Mar 10\u2009–\u200911, 2032"
 
 
 def test_one_persons_agenda_has_dates_by_babel_and_page_numbers(app_ctx: Flask) -> None:
     event, people = published_event(app_ctx)
     [page] = page_texts(render_agendas_pdf(event, people[:1], "es"))
-    assert page[0] == "Smart City Expo Latam · 10–11 mar 2027"
+    assert page[0] == "Smart City Expo Latam · 10–11 mar 2032"
     assert "".join(page[-2:]) == "Página 1 de 1"
-    assert "mié, 10 mar" in page and "9:00–9:20" in page  # not 10/03/2027 by hand
-    assert not any("/2027" in line for line in page)
+    assert "mié, 10 mar" in page and "9:00–9:20" in page  # not 10/03/2032 by hand
+    assert not any("/2032" in line for line in page)
     [english] = page_texts(render_agendas_pdf(event, people[:1], "en"))
     assert "Wed, Mar 10" in english and "09:00\u2009–\u200909:20" in english
     # Someone without a meeting still gets their own page when it is their own agenda.

@@ -1,6 +1,6 @@
 """Check-in codes: signed per participant and meeting, refused when tampered with or moved to
 another meeting, checking in through the live rules (window, once), and carried by the
-agenda's calendar file and PDF. On a factory event (10 March 2027, 20-minute slots)."""
+agenda's calendar file and PDF. On a factory event (10 March 2032, 20-minute slots)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def test_days_outside_the_admitted_years_are_refused(app_ctx: Flask, day: date) 
     event = create_event()
     before = list(event.days)
     with pytest.raises(SettingsRejected) as refused:
-        apply_settings(event, _settings(date(2027, 3, 10), day), None)
+        apply_settings(event, _settings(date(2032, 3, 10), day), None)
     assert (refused.value.field, refused.value.data) == ("days", {"day": day.isoformat()})
     assert event.days == before
     with pytest.raises(SettingsRejected):

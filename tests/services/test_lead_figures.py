@@ -17,7 +17,7 @@ from matchmaker.services.lead_figures import (
 )
 from tests.factories import approve, create_event, create_participant
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2032, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def meeting(event: Event, government: Participant, partner: Participant, slot: int,

@@ -1,6 +1,6 @@
 """The live meeting area: check-in, the board, no-shows after the grace time, standby offers,
 accepting one (nothing else moves, one winner when two accept at once) and the audit log.
-Time is passed in (``now``), on a factory event (10 March 2027, 20-minute slots)."""
+Time is passed in (``now``), on a factory event (10 March 2032, 20-minute slots)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Dates in mail come from matchmaker.dates (Babel), in each reader's language, never as a
-hand-built 10/03/2027."""
+hand-built 10/03/2032."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.factories import create_event, create_participant
 
 
 def meeting_at_second_slot() -> tuple[Event, Meeting, Participant, Participant]:
-    """A published meeting at 9:20-9:40 on Wednesday 10 March 2027, Mexico City time."""
+    """A published meeting at 9:20-9:40 on Wednesday 10 March 2032, Mexico City time."""
     event = create_event(days=2, name="Expo", time_zone="America/Mexico_City")
     official = create_participant(event, name="Ana Alcaldesa")
     partner = create_participant(event, "partner", name="Bruno Empresa")
@@ -50,7 +50,7 @@ def test_the_reminder_says_the_day_in_the_readers_language(
     _event, _meeting, official, partner = meeting_at_second_slot()
     mail = reminder_for(official, partner, locale)
     assert day in mail.body and time in mail.body
-    assert "/03/" not in mail.body and "2027" not in mail.body  # the event's year goes unsaid
+    assert "/03/" not in mail.body and "2032" not in mail.body  # the event's year goes unsaid
     assert mail.subject.endswith("Bruno Empresa, " + time.split()[-1])
 
 
@@ -63,13 +63,13 @@ def test_a_reader_of_unknown_language_reads_each_language_its_own_way(app_ctx: F
 def test_a_requests_deadline_in_each_language(app_ctx: Flask) -> None:
     event, _meeting, official, partner = meeting_at_second_slot()
     event.request_expiry_hours = 48
-    moment = datetime(2027, 3, 1, 16, 40, tzinfo=UTC)  # 10:40 in Mexico City
+    moment = datetime(2032, 3, 1, 16, 40, tzinfo=UTC)  # 10:40 in Mexico City
     request = service.create_request(official, partner, now=moment)
     body = notices.new_request_mail(request, "https://citas.example.org/").body
     # The zone as people say it, in each language (not the IANA id).
-    assert "Responde antes del 3 mar 2027, 10:40 (hora del centro de México)" in body
-    assert "Please answer by Mar 3, 2027, 10:40 (" in body
-    assert "Responda até 3 de mar. de 2027 10:40 (" in body
+    assert "Responde antes del 3 mar 2032, 10:40 (hora del centro de México)" in body
+    assert "Please answer by Mar 3, 2032, 10:40 (" in body
+    assert "Responda até 3 de mar. de 2032 10:40 (" in body
     assert "America/Mexico_City" not in body
 
 

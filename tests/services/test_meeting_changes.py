@@ -27,7 +27,7 @@ def _book(event: Event, official: Participant, partner: Participant, slot: int,
 
 
 def _world() -> tuple[Event, Meeting]:
-    """Official and partner meet in slot 2 of an event in 2027 (nothing has started)."""
+    """Official and partner meet in slot 2 of an event in 2032 (nothing has started)."""
     event = create_event(days=1)
     official, partner = create_participant(event), create_participant(event, "partner")
     return event, _book(event, official, partner, 2)

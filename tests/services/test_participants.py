@@ -190,7 +190,7 @@ def test_values_the_database_cannot_hold_are_row_errors(
 
 def test_slots_beyond_the_event_are_a_row_error_as_data(app_ctx: Flask) -> None:
     event = events.get_or_create_event()
-    event.days = ["2027-03-10"]
+    event.days = ["2032-03-10"]
     header = HEADER.replace(",max_meetings", ",unavailable")  # the last column: slots
     row = person("p-1", "one@example.org", max_meetings="2;40;90")
     error = rejected(f"{header}\r\n{row}\r\n".encode())

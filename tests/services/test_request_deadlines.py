@@ -13,8 +13,8 @@ from matchmaker.services import housekeeping
 from matchmaker.services import requests as service
 from tests.factories import create_event, create_participant
 
-#: The factory's event runs on 10 and 11 March 2027, in Mexico City (UTC-6 then).
-LAST_DAY_ENDS = datetime(2027, 3, 12, 6, 0, tzinfo=UTC)  # midnight in Mexico City
+#: The factory's event runs on 10 and 11 March 2032, in Mexico City (UTC-6 then).
+LAST_DAY_ENDS = datetime(2032, 3, 12, 6, 0, tzinfo=UTC)  # midnight in Mexico City
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_a_request_lapses_after_its_delay_well_before_the_event(
     pair: tuple[Participant, Participant],
 ) -> None:
     official, partner = pair
-    made = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    made = datetime(2032, 3, 1, 12, 0, tzinfo=UTC)
     request = service.create_request(official, partner, now=made)
     assert request.expires_at == made + timedelta(hours=72)
 
@@ -36,7 +36,7 @@ def test_a_request_made_during_the_event_lapses_when_it_ends(
     pair: tuple[Participant, Participant],
 ) -> None:
     official, partner = pair
-    made = datetime(2027, 3, 11, 15, 0, tzinfo=UTC)  # 72 h later would be 14 March
+    made = datetime(2032, 3, 11, 15, 0, tzinfo=UTC)  # 72 h later would be 14 March
     request = service.create_request(official, partner, now=made)
     assert service.as_utc(request.expires_at) == LAST_DAY_ENDS
     assert not service.is_expired(request, LAST_DAY_ENDS - timedelta(minutes=1))
@@ -64,5 +64,5 @@ def test_an_event_without_days_keeps_the_plain_delay(app_ctx: Flask) -> None:
 
 
 def test_the_end_follows_the_event_clock(app_ctx: Flask) -> None:
-    event = create_event(days=1, time_zone="Asia/Tokyo")  # 10 March 2027 in Tokyo
-    assert service.event_ends_at(event) == datetime(2027, 3, 10, 15, 0, tzinfo=UTC)
+    event = create_event(days=1, time_zone="Asia/Tokyo")  # 10 March 2032 in Tokyo
+    assert service.event_ends_at(event) == datetime(2032, 3, 10, 15, 0, tzinfo=UTC)

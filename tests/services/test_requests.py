@@ -14,7 +14,7 @@ from matchmaker.services import suggestions
 from matchmaker.services.matching import match_rules
 from tests.factories import create_event, create_participant
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2032, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ SETTINGS = {
     "name": "Smart City Expo Latam",
     "venue": "Centro de Convenciones de Puebla",
     "time_zone": "America/Mexico_City",
-    "days": "2027-03-10\n2027-03-11",
+    "days": "2032-03-10\n2032-03-11",
     "day_start": "09:00",
     "day_end": "13:00",
     "slot_minutes": "20",

@@ -21,10 +21,10 @@ from tests.web.participant_world import People, add_meeting, login_as, make_peop
 pytestmark = pytest.mark.usefixtures("tasks")
 
 #: Mexico City keeps UTC-6 all year: 15:25 UTC is 9:25 on the event's clock, in slot 1
-#: (9:20–9:40) of the first day, 10 March 2027.
-DURING_SLOT_1 = datetime(2027, 3, 10, 15, 25, tzinfo=UTC)
-BEFORE_EVENT = datetime(2027, 3, 9, 18, 0, tzinfo=UTC)
-AFTER_EVENT = datetime(2027, 3, 12, 18, 0, tzinfo=UTC)
+#: (9:20–9:40) of the first day, 10 March 2032.
+DURING_SLOT_1 = datetime(2032, 3, 10, 15, 25, tzinfo=UTC)
+BEFORE_EVENT = datetime(2032, 3, 9, 18, 0, tzinfo=UTC)
+AFTER_EVENT = datetime(2032, 3, 12, 18, 0, tzinfo=UTC)
 
 
 def _card(page: str, kind: str) -> str:
@@ -106,9 +106,9 @@ def test_now_and_next_during_the_event(
     assert "Siguiente" in upcoming and "Carla Startup" in upcoming and "10:00–10:20" in upcoming
     assert "Agua Limpia SA" in upcoming and "Por qué se reúnen" not in upcoming  # no suggestion
     # The page carries the moment it was made, and the banner shown when it is a kept copy.
-    assert "Actualizada: 10 mar 2027, 9:25" in page
+    assert "Actualizada: 10 mar 2032, 9:25" in page
     assert re.search(r'<p id="offline-banner"[^>]*hidden>Sin conexión: esta es tu agenda de '
-                     r"10 mar 2027, 9:25</p>", page)  # fmt: skip
+                     r"10 mar 2032, 9:25</p>", page)  # fmt: skip
 
 
 def test_before_and_after_the_event(

@@ -177,7 +177,7 @@ def test_settings_are_saved_and_slots_counted(app: Flask, client: FlaskClient) -
     ("change", "message"),
     [
         ({"time_zone": "Mars/Olympus"}, "Zona horaria desconocida"),
-        ({"days": "2027-13-01"}, "no es una fecha"),
+        ({"days": "2032-13-01"}, "no es una fecha"),
         ({"day_end": "08:00"}, "debe terminar después de empezar"),
         ({"breaks": "coffee"}, "HH:MM-HH:MM"),
         ({"slot_minutes": "0"}, "Debe estar entre 5 y 240"),
@@ -213,7 +213,7 @@ def test_settings_refuse_to_drop_booked_slots(app: Flask, client: FlaskClient) -
         )
         db.session.commit()  # fmt: skip
     login_organiser(client)
-    response = post(client, "/organiser/event", SETTINGS | {"days": "2027-03-10",
+    response = post(client, "/organiser/event", SETTINGS | {"days": "2032-03-10",
                     "day_end": "11:00", "breaks": ""}, "/organiser/event")  # fmt: skip
     assert "hay reuniones o ausencias en el turno 12" in response.get_data(as_text=True)
 

@@ -255,7 +255,7 @@ def test_the_grid_shows_one_day_at_a_time(app: Flask, client: FlaskClient) -> No
     data = seed(app)
     with app.app_context():
         event = db.session.get_one(Event, data.event_id)
-        event.days = ["2027-03-10", "2027-03-11"]  # 12 slots a day: slots 12-23 are the 11th
+        event.days = ["2032-03-10", "2032-03-11"]  # 12 slots a day: slots 12-23 are the 11th
         for slot, (government, partner) in ((0, (0, 0)), (13, (1, 1))):
             db.session.add(Meeting(event_id=event.id, government_id=data.governments[government],
                                    partner_id=data.partners[partner], slot_index=slot,

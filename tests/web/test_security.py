@@ -191,7 +191,7 @@ def test_a_password_change_ends_other_sessions_and_keeps_this_one(
     seed(app)
     login_organiser(client)
     current = PASSWORD
-    for new_password in ("Otra-clave-segura-2027", "Y-otra-distinta-2028", "La-tercera-2029"):
+    for new_password in ("Otra-clave-segura-2032", "Y-otra-distinta-2028", "La-tercera-2029"):
         thief = copy_of_session(client, app)
         token = csrf_token(client, "/account/password")
         response = client.post(
@@ -396,12 +396,12 @@ def test_a_renamed_demo_is_still_the_demo(app: Flask, invoke) -> None:  # type: 
     with app.app_context():
         (event,) = db.session.execute(db.select(Event)).scalars().all()
         assert event.is_demo
-        event.name = "Smart City Expo Latam 2027 (ensayo)"
+        event.name = "Smart City Expo Latam 2032 (ensayo)"
         db.session.commit()
     assert invoke("demo", env=env).exit_code == 0
     with app.app_context():
         names = db.session.execute(db.select(Event.name)).scalars().all()
-        assert names == ["Smart City Expo Latam 2027 (ensayo)"]
+        assert names == ["Smart City Expo Latam 2032 (ensayo)"]
 
 
 def test_serve_takes_its_public_address_from_where_it_listens() -> None:

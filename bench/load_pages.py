@@ -102,6 +102,7 @@ def load_event(stack: Stack, args: argparse.Namespace) -> Logins:
     stack.run("publish")
     stack.run("invite", "--base-url", "http://127.0.0.1/", "--out", str(stack.folder / "links.csv"))
     set_known_passwords(app, PASSWORD)
+    stack.vacuum_analyze()
     logins = choose_logins(app)
     print(
         f"  {len(logins.participants)} participant logins to choose from, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String
@@ -46,17 +47,12 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def calendar(self) -> EventCalendar:
-        """The pure calendar (slots with their times) for domain code."""
-        return EventCalendar(
-            days=tuple(date.fromisoformat(d) for d in self.days),
-            day_start=time.fromisoformat(self.day_start),
-            day_end=time.fromisoformat(self.day_end),
-            slot_minutes=self.slot_minutes,
-            breaks=tuple(
-                (time.fromisoformat(b["start"]), time.fromisoformat(b["end"])) for b in self.breaks
-            ),
-            time_zone=self.time_zone,
-        )
+        """The pure calendar (slots with their times) for domain code: one per distinct set of
+        settings, shared (it is immutable), so its slots are worked out once, not on every
+        call (a page asks for them dozens of times)."""
+        breaks = tuple((b["start"], b["end"]) for b in self.breaks)
+        return _calendar(tuple(self.days), self.day_start, self.day_end, self.slot_minutes,
+                         breaks, self.time_zone)  # fmt: skip
 
     def slots(self) -> tuple[Slot, ...]:
         """The meeting slots in time order; none until the event has days."""
@@ -67,3 +63,22 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.name!r}>"
+
+
+@lru_cache(maxsize=64)
+def _calendar(
+    days: tuple[str, ...],
+    day_start: str,
+    day_end: str,
+    slot_minutes: int,
+    breaks: tuple[tuple[str, str], ...],
+    time_zone: str,
+) -> EventCalendar:
+    return EventCalendar(
+        days=tuple(date.fromisoformat(d) for d in days),
+        day_start=time.fromisoformat(day_start),
+        day_end=time.fromisoformat(day_end),
+        slot_minutes=slot_minutes,
+        breaks=tuple((time.fromisoformat(start), time.fromisoformat(end)) for start, end in breaks),
+        time_zone=time_zone,
+    )

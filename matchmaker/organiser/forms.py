@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -162,6 +163,17 @@ class UploadForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+    def hidden_tag(self, *fields: Any) -> Markup:
+        """The CSRF field, rendered once per form: pages repeat it in every row's buttons
+        (accounts, a participant's agenda), and rendering a field is slow next to a copy."""
+        if fields:
+            return super().hidden_tag(*fields)
+        if self._hidden is None:
+            self._hidden = super().hidden_tag()
+        return self._hidden
+
+    _hidden: Markup | None = None
 
 
 class ApproveAboveForm(FlaskForm):

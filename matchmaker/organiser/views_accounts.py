@@ -20,8 +20,9 @@ from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
 from matchmaker.urls import has_public_address, public_base_url
 
-#: Participants per page of the accounts list.
-PAGE_SIZE = 100
+#: Participants per page of the accounts list (as many as the match list shows: each row
+#: costs rendering time, and 100 made it one of the slowest organiser pages).
+PAGE_SIZE = 50
 
 
 @bp.get("/accounts")

@@ -47,19 +47,23 @@ def index() -> str:
 
 
 def _counts(event: Event) -> dict[str, int]:
-    def count(model: Any, *where: Any) -> int:
-        query = db.select(db.func.count()).select_from(model).where(model.event_id == event.id)
-        return int(db.session.execute(query.where(*where)).scalar() or 0)
+    """The event's figures: each table read once, its two counts side by side."""
 
-    return {
-        "officials": count(Participant, Participant.kind == "government"),
-        "partners": count(Participant, Participant.kind == "partner"),
-        "suggested": count(MatchSuggestion, MatchSuggestion.status == "suggested"),
-        "approved": count(MatchSuggestion, MatchSuggestion.status == "approved"),
-        "meetings": count(Meeting, Meeting.status != "cancelled"),
-        "drafts": count(Meeting, Meeting.status == "draft"),
-        "slots": event.num_slots(),
-    }
+    def count(model: Any, first: Any, second: Any) -> tuple[int, int]:
+        query = db.select(db.func.count().filter(first), db.func.count().filter(second))
+        row = db.session.execute(query.where(model.event_id == event.id)).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    officials, partners = count(
+        Participant, Participant.kind == "government", Participant.kind == "partner"
+    )
+    suggested, approved = count(
+        MatchSuggestion, MatchSuggestion.status == "suggested", MatchSuggestion.status == "approved"
+    )
+    meetings, drafts = count(Meeting, Meeting.status != "cancelled", Meeting.status == "draft")
+    return {"officials": officials, "partners": partners, "suggested": suggested,
+            "approved": approved, "meetings": meetings, "drafts": drafts,
+            "slots": event.num_slots()}  # fmt: skip
 
 
 @bp.route("/event", methods=["GET", "POST"])

@@ -7,13 +7,16 @@ from typing import Any
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from matchmaker import background
 from matchmaker.auth.access import organiser_required
-from matchmaker.dates import event_moment
+from matchmaker.dates import event_moment, reader_locale
+from matchmaker.domain.calendar import Slot
 from matchmaker.extensions import db
+from matchmaker.fragments import fragment_cache
 from matchmaker.ids import parse_id
 from matchmaker.models import Event, Job, Meeting
 from matchmaker.models.meeting import MEETING_STATUSES, MOVABLE, MeetingStatus
@@ -32,6 +35,7 @@ from matchmaker.services import (
 )
 from matchmaker.services.events import get_event
 from matchmaker.services.interpreters import is_unstaffed, list_unstaffed_meetings
+from matchmaker.services.versions import data_version
 
 
 @bp.route("/schedule")
@@ -172,24 +176,41 @@ def job_json(job_id: int) -> Response:
 @organiser_required
 def grid() -> str:
     """One day at a time: slots down, tables across, one cell per meeting; a meeting called
-    off there is listed under it, greyed (``_grid_cells``)."""
+    off there is listed under it, greyed (``_grid_cells``). The table is rendered once per
+    version of what it shows (``_grid_table``)."""
     event = current_event()
     every_slot = event.slots()
     days = sorted({slot.day for slot in every_slot})
     chosen = parse_id(request.args.get("day"))
     day = chosen if chosen in days else (days[0] if days else 1)
-    slots = [slot for slot in every_slot if slot.day == day]
+    empty_slots = request.args.get("empty") == "1"
+    table = fragment_cache("grid").get(
+        (event.id, reader_locale(), day, empty_slots),
+        data_version(event, GRID_DATA),
+        lambda: _grid_table(event, [slot for slot in every_slot if slot.day == day], empty_slots),
+    )
+    day_dates = {slot.day: slot.start.date() for slot in every_slot}
+    return render_template("organiser/grid.html", event=event, action_form=ActionForm(),
+                           table=Markup(table), days=[(d, day_dates[d]) for d in days],
+                           day=day, empty_slots=empty_slots)  # fmt: skip
+
+
+#: What the grid shows: meetings, both sides' names and languages (whether a meeting needs an
+#: interpreter), interpreters' names; the event's settings are in every version.
+GRID_DATA = ("meetings", "participants", "interpreters")
+
+
+def _grid_table(event: Event, slots: list[Slot], empty_slots: bool) -> str:
+    """One day's grid table, the same for every reader (matchmaker.fragments)."""
     span = range(slots[0].index, slots[-1].index + 1) if slots else range(0)
     cells, called_off = _grid_cells(
         scheduling.list_meetings(event, MEETING_STATUSES, with_people=True, slots=span)
     )
-    day_dates = {slot.day: slot.start.date() for slot in every_slot}
-    return render_template("organiser/grid.html", event=event, slots=slots, cells=cells,
+    return render_template("organiser/_grid_table.html", slots=slots, cells=cells,
                            called_off=called_off,
                            unstaffed={m.id for m in cells.values() if is_unstaffed(m)},
-                           tables=range(event.num_tables), action_form=ActionForm(),
-                           days=[(d, day_dates[d]) for d in days], day=day,
-                           empty_slots=request.args.get("empty") == "1")  # fmt: skip
+                           tables=range(event.num_tables),
+                           empty_slots=empty_slots)  # fmt: skip
 
 
 Cell = tuple[int, int]
@@ -220,17 +241,32 @@ def _grid_cells(meetings: list[Meeting]) -> tuple[dict[Cell, Meeting], dict[Cell
 @organiser_required
 def people_agendas() -> str:
     event = current_event()
-    everyone = participants.list_participants(event)
     chosen_id = parse_id(request.args.get("participant"))
-    chosen = next((p for p in everyone if p.id == chosen_id), None)
+    chosen = participants.find_participant(event, chosen_id) if chosen_id is not None else None
     # Cancelled meetings too, greyed on the page: organisers see what was called off.
     agenda = agendas.participant_agenda(chosen, MEETING_STATUSES) if chosen else []
-    counts = agendas.meeting_counts(event)
-    slots = event.slots()
-    return render_template("organiser/people.html", event=event, everyone=everyone,
+    options = fragment_cache("people-options").get(
+        event.id, data_version(event, PEOPLE_OPTIONS_DATA), lambda: _people_options(event)
+    )
+    if chosen is not None:  # the one option marked chosen, in this request's copy
+        option = f'<option value="{chosen.id}">'
+        options = options.replace(option, f'<option value="{chosen.id}" selected>', 1)
+    return render_template("organiser/people.html", event=event, options=Markup(options),
                            unstaffed={m.id for m in agenda if is_unstaffed(m)},
-                           chosen=chosen, agenda=agenda, counts=counts, slots=slots,
+                           chosen=chosen, agenda=agenda, slots=event.slots(),
                            action_form=ActionForm())  # fmt: skip
+
+
+#: What the list of participants shows: names, organisations and meeting counts.
+PEOPLE_OPTIONS_DATA = ("participants", "meetings")
+
+
+def _people_options(event: Event) -> str:
+    """Every participant as an option of the page's list, none chosen, with their meetings:
+    the same for every reader (a thousand options cost more to render than the rest)."""
+    return render_template("organiser/_people_options.html",
+                           everyone=participants.list_names(event),
+                           counts=agendas.meeting_counts(event))  # fmt: skip
 
 
 def _own_meeting(meeting_id: int) -> Meeting | None:

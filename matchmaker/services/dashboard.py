@@ -19,6 +19,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.meeting import LIVE
 from matchmaker.services.scheduling import build_problem, list_schedulable_pairs
+from matchmaker.services.versions import remember
 
 COLUMNS = ("participants", "requests", "approvals", "meetings")
 
@@ -48,11 +49,28 @@ class Dashboard:
 
 
 def build_dashboard(event: Event) -> Dashboard:
+    """The event's figures, counted again only when what they count changes: every page view
+    otherwise loads every participant, request, approval and meeting to count them."""
+    return remember("dashboard", event, DASHBOARD_DATA, lambda: count_figures(event))
+
+
+#: What the figures count (approvals, blocks and participants are also the bound's inputs;
+#: the event's settings are in every version). Readers share the figures: nothing changes
+#: them once built.
+DASHBOARD_DATA = ("participants", "requests", "approvals", "blocks", "meetings")
+
+
+def count_figures(event: Event) -> Dashboard:
+    """The figures counted from the rows (``build_dashboard`` keeps them)."""
+    # Rows of the four columns counted, not whole participants: building hundreds of ORM
+    # objects (descriptions and all) cost more than the counting.
     people = {
         p.id: p
         for p in db.session.execute(
-            db.select(Participant).where(Participant.event_id == event.id)
-        ).scalars()
+            db.select(
+                Participant.id, Participant.kind, Participant.themes, Participant.organisation_type
+            ).where(Participant.event_id == event.id)
+        )
     }
     by_theme: dict[str, Counter[str]] = {slug: Counter() for slug in THEMES}
     all_types = ORGANISATION_TYPES["government"] + ORGANISATION_TYPES["partner"]
@@ -95,7 +113,7 @@ def build_dashboard(event: Event) -> Dashboard:
         count("meetings", government_id, partner_id)
         per_official[government_id] += 1
         weight += meeting_weight
-    histogram = Counter(per_official[p.id] for p in people.values() if p.is_government)
+    histogram = Counter(per_official[p.id] for p in people.values() if p.kind == "government")
     # Every count from 0 to the most, so that a chart shows gaps as zero bars.
     complete = {n: histogram[n] for n in range(max(histogram, default=-1) + 1)}
     return Dashboard(

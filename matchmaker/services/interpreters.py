@@ -18,6 +18,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, Interpreter, Meeting, Participant
 from matchmaker.models.meeting import LIVE, MEETING_PEOPLE
 from matchmaker.services.mail import MailAddressError, check_address
+from matchmaker.services.versions import remember
 
 NAME_MAX = 200
 #: An interpreter bridges two languages at least: one language alone helps no meeting.
@@ -157,17 +158,49 @@ def is_unstaffed(meeting: Meeting) -> bool:
 
 def list_unstaffed_meetings(event: Event) -> list[Meeting]:
     """The event's live meetings that need an interpreter and have none, in slot order."""
+    unstaffed = remember(
+        "unstaffed", event, ("meetings", "participants"), lambda: _unstaffed_ids(event)
+    )
+    if not unstaffed:
+        return []
     query = (
         db.select(Meeting)
-        .where(
+        .where(Meeting.id.in_(unstaffed))
+        .options(*MEETING_PEOPLE)
+        .order_by(Meeting.slot_index, Meeting.table_number)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def _unstaffed_ids(event: Event) -> tuple[int, ...]:
+    """Which meetings those are, decided on ids and languages alone: each participant's
+    languages read once, not once per meeting, and no meeting loaded whole."""
+    candidates = db.session.execute(
+        db.select(Meeting.id, Meeting.government_id, Meeting.partner_id).where(
             Meeting.event_id == event.id,
             Meeting.status.in_(LIVE),
             Meeting.interpreter_id.is_(None),
         )
-        .options(*MEETING_PEOPLE)
-        .order_by(Meeting.slot_index, Meeting.table_number)
+    ).all()
+    if not candidates:
+        return ()
+    languages = {
+        person_id: frozenset(spoken or ())
+        for person_id, spoken in db.session.execute(
+            db.select(Participant.id, Participant.languages).where(Participant.event_id == event.id)
+        )
+    }
+    return tuple(
+        meeting_id
+        for meeting_id, government_id, partner_id in candidates
+        if _languages_need_interpreter(
+            languages.get(government_id, frozenset()), languages.get(partner_id, frozenset())
+        )
     )
-    return [m for m in db.session.execute(query).scalars() if is_unstaffed(m)]
+
+
+def _languages_need_interpreter(a: frozenset[str], b: frozenset[str]) -> bool:
+    return needs_interpreter(Attendee("a", 0, frozenset(), a), Attendee("b", 0, frozenset(), b))
 
 
 def meeting_counts(event: Event) -> dict[int, int]:

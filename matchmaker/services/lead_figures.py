@@ -18,6 +18,7 @@ from matchmaker.models import Event, Meeting, MeetingRequest, Participant
 from matchmaker.models.meeting import LIVE, MeetingStatus
 from matchmaker.orm import utcnow
 from matchmaker.services.scheduling import count_schedulable_pairs, count_unbooked_pairs
+from matchmaker.services.versions import remember
 
 #: People without a meeting named on the dashboard; the rest are counted.
 NAMES_SHOWN = 50
@@ -108,14 +109,27 @@ class LeadFigures:
 
 
 def build_lead_figures(event: Event, now: datetime | None = None) -> LeadFigures:
-    """Every lead figure of ``event`` (requests overdue at ``now`` count as expired)."""
-    return LeadFigures(
-        pairs_booked=count_booked_pairs(event),
-        officials_without=list_without_meetings(event, "government", NAMES_SHOWN),
-        partners_without=list_without_meetings(event, "partner", NAMES_SHOWN),
-        requests=summarise_requests(event, now),
-        meetings=summarise_meetings(event),
+    """Every lead figure of ``event`` (requests overdue at ``now`` count as expired).
+
+    All but the requests' are kept until the pairs, meetings or people change: requests
+    expire with the clock, so they are counted on every call."""
+    booked, officials, partners, meetings = remember(
+        "lead-figures",
+        event,
+        LEAD_DATA,
+        lambda: (
+            count_booked_pairs(event),
+            list_without_meetings(event, "government", NAMES_SHOWN),
+            list_without_meetings(event, "partner", NAMES_SHOWN),
+            summarise_meetings(event),
+        ),
     )
+    return LeadFigures(booked, officials, partners, summarise_requests(event, now), meetings)
+
+
+#: What the kept figures count: approved pairs less blocked ones, meetings, and the people
+#: named (the event's settings are in every version).
+LEAD_DATA = ("approvals", "blocks", "meetings", "participants")
 
 
 def count_booked_pairs(event: Event) -> Share:

@@ -59,6 +59,8 @@ class MailServerUnavailable(ConnectionError):
 
 def clean_header(value: str) -> str:
     """One line: line breaks and other control characters become spaces, runs of spaces one."""
+    if value.isprintable():  # none of those characters: only the spaces to fold (most text)
+        return " ".join(value.split())
     return " ".join(
         "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in value)
         .split()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, func, or_
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, MatchSuggestion, Participant
@@ -53,18 +53,30 @@ def match_page(event: Event, filters: MatchFilters, size: int | None = None) -> 
 
     The filters run on ids and a few columns of every suggestion; only the page's rows are
     loaded whole, with both sides, so a page costs the same queries for any event size.
+    Without a theme or language filter, the database counts and cuts the page: no id of
+    another page reaches Python.
     """
     size = size or PAGE_SIZE
-    ids = _passing_ids(event, filters)
-    pages = max(1, -(-len(ids) // size))
-    page = min(max(1, filters.page), pages)
-    shown = ids[(page - 1) * size : page * size]
-    return MatchPage(_rows(event, shown), len(ids), page, pages)
+    if filters.theme or filters.language:
+        ids = _passing_ids(event, filters)
+        total = len(ids)
+        pages = max(1, -(-total // size))
+        page = min(max(1, filters.page), pages)
+        shown = ids[(page - 1) * size : page * size]
+    else:
+        query = _filtered_ids(event, filters)
+        total = db.session.execute(
+            db.select(func.count()).select_from(query.subquery())
+        ).scalar_one()
+        pages = max(1, -(-total // size))
+        page = min(max(1, filters.page), pages)
+        ordered = query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
+        shown = list(db.session.execute(ordered.limit(size).offset((page - 1) * size)).scalars())
+    return MatchPage(_rows(event, shown), total, page, pages)
 
 
-def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
-    """The ids of the suggestions that pass the filters, best first. Themes and languages
-    live in JSON lists: compared here, on one read of the event's participants."""
+def _filtered_ids(event: Event, filters: MatchFilters) -> Select[tuple[int, int, int]]:
+    """Id, official and partner of the suggestions that pass the column filters (no order)."""
     query = select_suggestions(
         event,
         status=filters.status if filters.status in SUGGESTION_STATUSES else None,
@@ -75,10 +87,15 @@ def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
     )
     if filters.status == "blocked":
         query = query.where(decisions.suggestion_is_blocked())
+    return query
+
+
+def _passing_ids(event: Event, filters: MatchFilters) -> list[int]:
+    """The ids of the suggestions that pass the filters, best first. Themes and languages
+    live in JSON lists: compared here, on one read of the event's participants."""
+    query = _filtered_ids(event, filters)
     query = query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
     candidates = db.session.execute(query).all()
-    if not (filters.theme or filters.language):
-        return [row.id for row in candidates]
     people = _themes_and_languages(event)
     return [
         row.id

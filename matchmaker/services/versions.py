@@ -1,0 +1,123 @@
+"""Versions of an event's data, for keeping what is computed from it (a page's rendered grid,
+the dashboard's figures) until the data changes.
+
+A version is a tuple of aggregates read in one query. Each changes whenever a row it covers
+is added, removed or changed: rows that carry ``updated_at`` (set on every ORM or Core
+update) are summed by that instant, so changing any one row changes the sum, whatever order
+concurrent transactions commit in (a maximum would miss a late commit stamped earlier); rows
+that never change, or change only by their status, are summed by id within that status.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, ColumnElement, Select, cast, func
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    BlockedPair,
+    Event,
+    Interpreter,
+    MatchSuggestion,
+    Meeting,
+    MeetingRequest,
+    Participant,
+)
+
+#: What a version may cover; each name is a few aggregates over one table of the event.
+PARTS = ("participants", "meetings", "interpreters", "approvals", "blocks", "requests")
+
+T = TypeVar("T")
+
+
+def remember(name: str, event: Event, parts: Iterable[str], compute: Callable[[], T]) -> T:
+    """``compute()``, kept per web process for the event until the ``parts`` of its data
+    (or its settings) change: what it returns is shared by every request that asks, so it
+    must be plain data that nobody changes (ids, counts; never rows of a session).
+
+    One request computes at a time per name and event; the others asking meanwhile wait and
+    take its result (twenty organisers opening a cold dashboard at once would otherwise
+    each solve the same bound, and all of them wait for all twenty)."""
+    version = data_version(event, parts)
+    key = (name, event.id)
+    with _LOCK:
+        kept = _KEPT.get(key)
+        computing = _COMPUTING.setdefault(key, threading.Lock())
+    if kept is not None and kept[0] == version:
+        return kept[1]  # type: ignore[no-any-return]
+    with computing:
+        with _LOCK:
+            kept = _KEPT.get(key)
+        if kept is not None and kept[0] == version:  # computed while this request waited
+            return kept[1]  # type: ignore[no-any-return]
+        value = compute()
+        with _LOCK:
+            _KEPT[key] = (version, value)
+    return value
+
+
+#: (name, event id) -> (the version of the data, the value computed from it).
+_KEPT: dict[tuple[str, int], tuple[tuple[object, ...], Any]] = {}
+#: (name, event id) -> held while one request computes it.
+_COMPUTING: dict[tuple[str, int], threading.Lock] = {}
+_LOCK = threading.Lock()
+
+
+def data_version(event: Event, parts: Iterable[str]) -> tuple[object, ...]:
+    """The event's settings and the ``parts`` of its data, summed up in one query."""
+    figures: list[Select[Any]] = []
+    for part in parts:
+        figures += _FIGURES[part](event)
+    if not figures:
+        return (event.id, event.updated_at)
+    row = db.session.execute(db.select(*(f.scalar_subquery() for f in figures))).one()
+    return (event.id, event.updated_at, *row)
+
+
+def _instants(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The sum of a timestamp column: exact to the microsecond on PostgreSQL (its epoch is a
+    numeric), to the millisecond on SQLite, summed as whole milliseconds (a sum of julianday
+    floats over 20,000 rows would only resolve about a second)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.coalesce(func.sum(func.extract("epoch", column)), 0)
+    milliseconds = cast((func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * 86_400_000, BigInteger)
+    return func.coalesce(func.sum(milliseconds), 0)
+
+
+UNIX_EPOCH_JULIAN_DAY = 2440587.5
+
+
+def _count_and_stamps(model: Any, event: Event) -> list[Select[Any]]:
+    mine = model.event_id == event.id
+    return [
+        db.select(func.count()).select_from(model).where(mine),
+        db.select(_instants(model.updated_at)).where(mine),
+    ]
+
+
+def _count_and_ids(model: Any, *where: ColumnElement[bool]) -> list[Select[Any]]:
+    """The rows' count and the sums of their ids and of their squares: approving rows 2 and 5
+    while rejecting 3 and 4 keeps the first two, not the third."""
+    wide_id = cast(model.id, BigInteger)
+    return [
+        db.select(func.count()).select_from(model).where(*where),
+        db.select(func.coalesce(func.sum(model.id), 0)).where(*where),
+        db.select(func.coalesce(func.sum(wide_id * wide_id), 0)).where(*where),
+    ]
+
+
+_FIGURES = {
+    "participants": lambda event: _count_and_stamps(Participant, event),
+    "meetings": lambda event: _count_and_stamps(Meeting, event),
+    "interpreters": lambda event: _count_and_stamps(Interpreter, event),
+    "approvals": lambda event: _count_and_ids(
+        MatchSuggestion,
+        MatchSuggestion.event_id == event.id,
+        MatchSuggestion.status == "approved",
+    ),
+    "blocks": lambda event: _count_and_ids(BlockedPair, BlockedPair.event_id == event.id),
+    "requests": lambda event: _count_and_ids(MeetingRequest, MeetingRequest.event_id == event.id),
+}

@@ -1,0 +1,45 @@
+"""An event's data version (services.versions) changes with every change its parts cover."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from matchmaker.extensions import db
+from matchmaker.models import Participant
+from matchmaker.services.versions import data_version
+from tests.factories import approve, create_event, create_participant
+
+
+def test_swapping_approvals_with_equal_counts_and_id_sums_changes_the_version(
+    app_ctx: Flask,
+) -> None:
+    event = create_event()
+    official = create_participant(event)
+    pairs = [approve(event, official, create_participant(event, "partner")) for _ in range(4)]
+    for suggestion in (pairs[0], pairs[3]):
+        suggestion.status = "suggested"
+    db.session.commit()
+    before = data_version(event, ["approvals"])
+    # ids a+1 and a+2 approved, then a and a+3: the same count and the same sum of ids
+    for suggestion, status in zip(
+        pairs, ("approved", "suggested", "suggested", "approved"), strict=True
+    ):
+        suggestion.status = status
+    db.session.commit()
+    assert data_version(event, ["approvals"]) != before
+
+
+def test_a_second_edit_within_a_second_changes_the_version(app_ctx: Flask) -> None:
+    # 2,000 rows: a sum of their julianday floats would not see a few milliseconds
+    event = create_event()
+    people = [create_participant(event) for _ in range(2000)]
+    db.session.commit()
+    before = data_version(event, ["participants"])
+    person = db.session.get(Participant, people[17].id)
+    assert person is not None
+    person.name = "Otra Persona"
+    db.session.commit()
+    middle = data_version(event, ["participants"])
+    person.name = "Una Tercera"
+    db.session.commit()
+    assert len({before, middle, data_version(event, ["participants"])}) == 3

@@ -106,11 +106,15 @@ def job_step(step: str, counts: Mapping[str, Any] | None = None) -> str:
     return words
 
 
+#: Seconds a page shows the same count of waiting tasks (one broker call per process at most).
+WAITING_FRESH_FOR = 2.0
+
+
 def worker_status() -> worker_health.WorkerStatus:
     """Live workers and waiting tasks, asked once per request and only by the pages that show
     them (templates/organiser/_worker_status.html): it costs a query and a broker call."""
     if "worker_status" not in g:
-        g.worker_status = worker_health.worker_status()
+        g.worker_status = worker_health.worker_status(waiting_fresh_for=WAITING_FRESH_FOR)
     status: worker_health.WorkerStatus = g.worker_status
     return status
 

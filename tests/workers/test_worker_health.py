@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -175,6 +176,21 @@ def test_heartbeats_are_one_row_per_worker_upserted_and_removed(app_ctx: Flask) 
     with db.engine.begin() as conn:
         worker_health.remove_heartbeat(conn, "w1@host")
     assert db.session.execute(db.select(WorkerHeartbeat)).first() is None
+
+
+def test_pages_ask_the_broker_for_waiting_tasks_at_most_once_in_two_seconds(
+    app_ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[float] = []
+    clock = [1000.0]
+    monkeypatch.setattr(worker_health, "count_waiting_tasks", lambda: asked.append(1) or len(asked))
+    monkeypatch.setattr(worker_health, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    assert worker_health.worker_status(waiting_fresh_for=2.0).waiting == 1
+    clock[0] += 1.9
+    assert worker_health.worker_status(waiting_fresh_for=2.0).waiting == 1  # kept
+    clock[0] += 0.2
+    assert worker_health.worker_status(waiting_fresh_for=2.0).waiting == 2  # asked again
+    assert worker_health.worker_status().waiting == 3  # the service itself always asks
 
 
 # The pages that queue work ---------------------------------------------------------------

@@ -61,23 +61,23 @@ def time_page(client, path: str, repeat: int) -> tuple[int, float, float, float,
 def count_calls(client, path: str, repeat: int) -> float:  # type: ignore[no-untyped-def]
     """Python function calls per request (cProfile's count): unlike time, the same whatever
     else the machine runs, so a fair before/after on a shared machine."""
+    stats = pstats.Stats(profiled(client, path, repeat))
+    return stats.total_calls / repeat  # type: ignore[attr-defined, no-any-return]
+
+
+def profiled(client, path: str, repeat: int) -> cProfile.Profile:  # type: ignore[no-untyped-def]
+    """``repeat`` requests of ``path`` under cProfile, after one to warm the caches."""
     client.get(path)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(repeat):
         client.get(path)
     profiler.disable()
-    return pstats.Stats(profiler).total_calls / repeat  # type: ignore[attr-defined, no-any-return]
+    return profiler
 
 
 def profile_page(client, path: str, repeat: int, top: int) -> None:  # type: ignore[no-untyped-def]
-    client.get(path)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(repeat):
-        client.get(path)
-    profiler.disable()
-    stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
+    stats = pstats.Stats(profiled(client, path, repeat)).strip_dirs().sort_stats("cumulative")
     stats.print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
 

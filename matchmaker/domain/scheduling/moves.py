@@ -10,14 +10,25 @@ MAX_CHAIN = 64  # longer alternating chains are rare and almost never valid in b
 def pick_slot(board: Board, free: int) -> int:
     """The free slot to use: the emptiest one, so that tables stay spread out (ties: earliest)."""
     load = board.load
-    return min(bits(free), key=lambda s: (load[s], s))
+    # min(bits(free), key=...) written out: placing calls this tens of thousands of times
+    best, best_load = FREE, 0
+    while free:
+        low = free & -free
+        free ^= low
+        s = low.bit_length() - 1
+        if best == FREE or load[s] < best_load:
+            best, best_load = s, load[s]
+    return best
 
 
 def try_insert(board: Board, e: int) -> bool:
     """Place unplaced edge ``e`` directly or after one Kempe-chain swap; report success."""
-    if not board.has_room(e):
+    # has_room and free_slots written out: the search calls this hundreds of thousands of times
+    g, p = board.eg[e], board.ep[e]
+    count, cap = board.count, board.cap
+    if count[g] >= cap[g] or count[p] >= cap[p]:
         return False
-    free = board.free_slots(e)
+    free = board.emask[e] & ~(board.busy[g] | board.busy[p] | board.full)
     if free:
         board.place(e, pick_slot(board, free))
         return True

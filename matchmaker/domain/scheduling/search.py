@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .board import FIXED, FREE, Board, bits
+from .board import FIXED, FREE, Board
+from .gain_bound import REFILL_TRIES, GainBound
 from .moves import try_insert
 
 SLOTS_TRIED_PER_EJECTION = 4  # the cheapest few slots hold almost all successful ejections
-REFILL_TRIES = 8  # best unplaced pairs per participant offered the room an ejection frees
 
 
 def eject_insert(
@@ -19,29 +19,40 @@ def eject_insert(
     protected: list[int] | None = None,
     worth: int | None = None,
     slots_tried: int = SLOTS_TRIED_PER_EJECTION,
+    bound: GainBound | None = None,
 ) -> int:
     """Place ``e`` by removing the meetings in its way, then re-placing them where possible.
 
     Slots are tried cheapest first; each attempt is kept only if the total value grows, and
     undone otherwise. ``protected[i]`` (fairness floor) forbids taking participant ``i`` below
     that many meetings; ``worth`` overrides what placing ``e`` is worth (to serve a floor at
-    a loss). Returns the value gained by the accepted change (0 when nothing changed).
+    a loss). ``bound`` skips the attempts that cannot gain (the same ones fail without it).
+    Returns the value gained by the accepted change (0 when nothing changed).
     """
     worth = board.value[e] if worth is None else worth
-    for option in _options(board, e, worth, protected)[:slots_tried]:
-        removed = option.removed
+    for option in ejections(board, e, worth, protected, slots_tried):
+        if bound is not None and bound.cannot_gain(e, worth, option.removed):
+            continue
         mark = len(board.journal)
-        for f in removed:
-            board.unplace(f)
-        board.place(e, option.slot)
-        gain = worth
-        for f in sorted(removed, key=lambda f: -board.value[f]):
-            if not try_insert(board, f):
-                gain -= board.value[f] - _refill(board, f, e)
+        gain = attempt(board, e, option, worth)
         if gain > 0:
             return gain
         board.rollback(mark)
     return 0
+
+
+def attempt(board: Board, e: int, option: Ejection, worth: int) -> int:
+    """Place ``e`` as ``option`` says, re-place or refill what it removes; the value gained
+    (the caller undoes the change when that is not positive)."""
+    removed = option.removed
+    for f in removed:
+        board.unplace(f)
+    board.place(e, option.slot)
+    gain = worth
+    for f in sorted(removed, key=lambda f: -board.value[f]):
+        if not try_insert(board, f):
+            gain -= board.value[f] - _refill(board, f, e)
+    return gain
 
 
 def _refill(board: Board, f: int, e: int) -> int:
@@ -51,16 +62,24 @@ def _refill(board: Board, f: int, e: int) -> int:
     now take. Returns the value placed.
     """
     placed = 0
-    for i in (board.eg[f], board.ep[f]):
+    slot, value, emask, count, cap = board.slot, board.value, board.emask, board.count, board.cap
+    eg, ep = board.eg, board.ep
+    for i in (eg[f], ep[f]):
+        if count[i] >= cap[i]:
+            continue
         tries = 0
         for h in board.edges_of[i]:
-            if tries >= REFILL_TRIES or board.count[i] >= board.cap[i]:
-                break
-            if h in (e, f) or board.slot[h] != FREE or board.value[h] <= 0:
+            if slot[h] != FREE or h in (e, f) or value[h] <= 0:
                 continue
+            other = ep[h] if eg[h] == i else eg[h]
+            # the other side's cap checked here first: most pairs fail on it
+            if emask[h] and count[other] < cap[other] and try_insert(board, h):
+                placed += value[h]
+                if count[i] >= cap[i]:
+                    break
             tries += 1
-            if board.emask[h] and try_insert(board, h):
-                placed += board.value[h]
+            if tries >= REFILL_TRIES:
+                break
     return placed
 
 
@@ -74,70 +93,84 @@ class Ejection(NamedTuple):
     removed: list[int]
 
 
-def _options(board: Board, pair: int, worth: int, protected: list[int] | None) -> list[Ejection]:
-    """The ejections that could place ``pair``, one per slot, best first.
+def ejections(
+    board: Board, pair: int, worth: int, protected: list[int] | None, limit: int
+) -> list[Ejection]:
+    """The ``limit`` best ejections that could place ``pair``, one per slot, best first.
 
     Meetings removed because of a cap cannot come back (the cap is now used by ``pair``), so
     their value is a certain loss; meetings removed to free the slot may move elsewhere.
     Slots whose certain loss reaches ``worth`` are left out.
     """
     government, partner = board.eg[pair], board.ep[pair]
-    value, placed_in, num_tables = board.value, board.slot, board.num_tables
-    # The cheapest meetings of a participant at their cap do not depend on the slot.
-    at_cap = {
-        person: _cheapest_meetings(board, person)
-        for person in (government, partner)
-        if board.count[person] >= board.cap[person]
-    }
-    every_table_taken = sum(board.load) >= num_tables * board.num_slots
+    value, num_tables, load = board.value, board.num_tables, board.load
+    occ_g, occ_p = board.occ[government], board.occ[partner]
+    # a side at its cap gives up its meeting in the slot or else its cheapest one, which
+    # does not depend on the slot (neither side's meetings can be the other's: that is pair)
+    g_over = board.count[government] - board.cap[government]
+    p_over = board.count[partner] - board.cap[partner]
+    cheap_g = _cheapest_meetings(board, government) if g_over >= 0 else []
+    cheap_p = _cheapest_meetings(board, partner) if p_over >= 0 else []
+    every_table_taken = sum(load) >= num_tables * board.num_slots
     options = []
-    for slot in bits(board.emask[pair]):
-        in_the_way = [
-            m for m in (board.occ[government][slot], board.occ[partner][slot]) if m != FREE
-        ]
-        if FIXED in in_the_way:
+    mask = board.emask[pair]
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        slot = low.bit_length() - 1
+        mg, mp = occ_g[slot], occ_p[slot]
+        if mg == FIXED or mp == FIXED:
             continue
-        removed, lost = _free_caps(board, at_cap, in_the_way)
-        if removed is None:
-            continue  # a cap that no movable meeting can free
-        if board.load[slot] - sum(1 for m in removed if placed_in[m] == slot) >= num_tables:
+        removed = []
+        lost = removed_value = 0
+        if mg != FREE:
+            removed.append(mg)
+            removed_value += value[mg]
+        if mp != FREE:
+            removed.append(mp)
+            removed_value += value[mp]
+        in_slot = len(removed)
+        # each side at its cap once its meeting in the slot is out gives its cheapest other
+        if g_over >= (mg != FREE):
+            extra = cheap_g[0] if cheap_g and cheap_g[0] != mg else _second(cheap_g)
+            if extra is None:
+                continue  # a cap that no movable meeting can free
+            removed.append(extra)
+            lost += value[extra]
+            removed_value += value[extra]
+        if p_over >= (mp != FREE):
+            extra = cheap_p[0] if cheap_p and cheap_p[0] != mp else _second(cheap_p)
+            if extra is None:
+                continue
+            removed.append(extra)
+            lost += value[extra]
+            removed_value += value[extra]
+        if lost >= worth:
+            continue  # the table meeting below could only add to it
+        if load[slot] - in_slot >= num_tables:
             no_table = board.cheapest_in_slot(slot, removed)
             if no_table is None:
                 continue
             removed.append(no_table)
+            removed_value += value[no_table]
             if every_table_taken:
                 lost += value[no_table]  # it has nowhere else to go
         if protected is not None and not _keeps_floor(board, pair, removed, protected):
             continue
         if lost < worth:
-            options.append(Ejection(lost, sum(value[m] for m in removed), slot, removed))
-    options.sort(key=lambda option: option[:3])
-    return options
+            options.append((lost, removed_value, slot, removed))
+    options.sort()  # by certain loss, removed value, slot: slots differ, lists never compared
+    return [Ejection(*option) for option in options[:limit]]
 
 
-def _free_caps(
-    board: Board, at_cap: dict[int, list[int]], in_the_way: list[int]
-) -> tuple[list[int] | None, int]:
-    """``in_the_way`` plus, for each side still at its cap after removing those, its
-    cheapest other meeting; and the value those cap meetings lose for good. (None, 0) when a
-    side at its cap has no other movable meeting."""
-    removed, lost = list(in_the_way), 0
-    for person, cheapest in at_cap.items():
-        kept = board.count[person] - sum(1 for m in removed if person in (board.eg[m], board.ep[m]))
-        if kept < board.cap[person]:
-            continue
-        meeting = next((m for m in cheapest if m not in removed), None)
-        if meeting is None:
-            return None, 0
-        removed.append(meeting)
-        lost += board.value[meeting]
-    return removed, lost
+def _second(cheapest: list[int]) -> int | None:
+    return cheapest[1] if len(cheapest) > 1 else None
 
 
 def _cheapest_meetings(board: Board, i: int) -> list[int]:
-    """``i``'s three cheapest movable meetings (enough: at most two are ever excluded)."""
-    movable = [f for f in board.occ[i] if f >= 0]
-    return sorted(movable, key=lambda f: (board.value[f], f))[:3]
+    """``i``'s two cheapest movable meetings (enough: at most one is ever excluded)."""
+    value = board.value
+    return [f for _, f in sorted((value[f], f) for f in board.occ[i] if f >= 0)[:2]]
 
 
 def _keeps_floor(board: Board, e: int, removed: list[int], protected: list[int]) -> bool:
@@ -172,12 +205,14 @@ def improve(
     log: ChangeLog | None = None,
     report: Callable[[int, int], None] | None = None,
     slots_tried: int = SLOTS_TRIED_PER_EJECTION,
+    bound: GainBound | None = None,
 ) -> int:
     """One pass inserting each unplaced candidate (best first); returns the value gained.
 
     ``log`` (when given) records what changed when, for the next pass to skip the pairs whose
     surroundings stayed as they were; ``report`` hears now and then how many candidates of
-    how many are done; ``slots_tried`` caps the slots each ejection tries.
+    how many are done; ``slots_tried`` caps the slots each ejection tries; ``bound`` (made
+    for this board, and told of every change since) skips ejection attempts that cannot gain.
     """
     gained = 0
     for n, e in enumerate(candidates):
@@ -186,7 +221,9 @@ def improve(
         if try_insert(board, e):
             gained += board.value[e]
         else:
-            gained += eject_insert(board, e, protected, slots_tried=slots_tried)
+            gained += eject_insert(board, e, protected, slots_tried=slots_tried, bound=bound)
+        if bound is not None and board.journal:
+            bound.forget([f for f, _ in board.journal])
         if log is not None:
             log.clock += 1
             log.tried[e] = log.clock

@@ -153,10 +153,28 @@ def smooth_linear_inputs(bert: torch.nn.Module, batches: Iterable[dict[str, Any]
             scale = (activation / weight_max.clamp(min=1e-5) ** (1 - SMOOTHING_ALPHA)).clamp(
                 min=1e-5
             )
-            inverse = (1.0 / scale).contiguous()
             for linear in linears:
                 linear.weight.mul_(scale)
-                linear.register_forward_pre_hook(_divide_input(inverse))
+            _divide_inputs(bert, name, linears, (1.0 / scale).contiguous())
+
+
+def _divide_inputs(
+    bert: torch.nn.Module, name: str, linears: list[torch.nn.Linear], inverse: torch.Tensor
+) -> None:
+    """Divide the input of ``linears`` by the smoothing factors: the attention's output layer
+    reads the context, a per-channel mix of the value layer's outputs, so dividing those rows
+    of the value layer is the same and costs nothing at run time; every other input is also
+    read elsewhere (the residual) or comes out of a nonlinearity, so it gets a multiplication."""
+    import torch
+
+    if name.endswith(".attention_out"):
+        value = bert.encoder.layer[int(name.split(".")[0])].attention.self.value  # type: ignore[attr-defined]
+        with torch.no_grad():
+            value.weight.mul_(inverse.unsqueeze(1))
+            value.bias.mul_(inverse)
+        return
+    for linear in linears:
+        linear.register_forward_pre_hook(_divide_input(inverse))
 
 
 def _linear_groups(bert: torch.nn.Module) -> dict[str, list[torch.nn.Linear]]:

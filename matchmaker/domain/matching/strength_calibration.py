@@ -1,5 +1,5 @@
 """Written by bench/calibrate_strength.py: do not edit by hand (see matching.strength)."""
 
-SIMILAR_SENTENCE_Z = 2.35
-GOOD_FIT = 31.0
-STRONG_FIT = 83.0
+SIMILAR_SENTENCE_Z = 2.45
+GOOD_FIT = 32.0
+STRONG_FIT = 95.0

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from matchmaker import background, config, dates
+from matchmaker import background, config, dates, translation_lookup
 from matchmaker.error_pages import register_error_pages
 from matchmaker.extensions import babel, csrf, db, login_manager, migrate
 from matchmaker.http_security import register_security_headers
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    translation_lookup.install(app, babel)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"

@@ -136,3 +136,34 @@ def test_a_zone_without_a_local_name_takes_cldrs(app: Flask) -> None:
         assert zone_name(tokyo, "en") == "Japan Time"
         mexico = Event(name="x", time_zone="America/Mexico_City")
         assert zone_name(mexico, "es") == "hora del centro de México"
+
+
+def test_the_kept_catalogue_follows_the_locale_in_force(app: Flask) -> None:
+    """The catalogue is looked up once per request (matchmaker.translation_lookup), yet a
+    mail written in the reader's language within the same request gets that language, in
+    Python and in templates, and the page's language comes back afterwards."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    page = "{{ _('Salir') }}|{{ ngettext('%(num)d reunión confirmada', '%(num)d reuniones confirmadas', 2) }}"
+    with app.test_request_context("/?lang=en"):
+        assert gettext("Salir") == "Log out"
+        assert render_template_string(page) == "Log out|2 confirmed meetings"
+        with force_locale("pt"):
+            assert gettext("Salir") == "Sair"
+            assert render_template_string(page) == "Sair|2 reuniões confirmadas"
+        with force_locale("es"):
+            assert render_template_string(page) == "Salir|2 reuniones confirmadas"
+        assert gettext("Salir") == "Log out"
+        assert render_template_string(page) == "Log out|2 confirmed meetings"
+
+
+def test_template_translations_escape_what_they_are_given(app: Flask) -> None:
+    """Like Jinja's own gettext: the text is trusted, the values put into it are escaped."""
+    from flask import render_template_string
+
+    page = "{{ _('Seleccionar a %(name)s', name=who) }}"
+    with app.test_request_context("/?lang=es"):
+        assert render_template_string(page, who="<b>Ana</b>") == (
+            "Seleccionar a &lt;b&gt;Ana&lt;/b&gt;"
+        )

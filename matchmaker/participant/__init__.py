@@ -31,17 +31,15 @@ def enqueue_request_notices() -> None:
 @bp.route("/")
 @participant_required
 def index() -> str:
-    from matchmaker.services.agendas import participant_agenda
-    from matchmaker.services.requests import effective_status, list_incoming
+    from matchmaker.services.agendas import count_meetings
+    from matchmaker.services.requests import count_waiting
 
     participant = current_participant()
-    waiting = [r for r in list_incoming(participant) if effective_status(r) == "pending"]
-    meetings = participant_agenda(participant, ("published",))
     return render_template(
         "participant/index.html",
         participant=participant,
-        waiting=len(waiting),
-        meetings=len(meetings),
+        waiting=count_waiting(participant),
+        meetings=count_meetings(participant, ("published",)),
     )
 
 

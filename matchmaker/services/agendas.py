@@ -69,6 +69,12 @@ def participant_agenda(participant: Participant, statuses: tuple[str, ...]) -> l
     return list(db.session.execute(query.order_by(Meeting.slot_index)).scalars())
 
 
+def count_meetings(participant: Participant, statuses: tuple[str, ...]) -> int:
+    side = Meeting.government_id if participant.is_government else Meeting.partner_id
+    query = db.select(db.func.count()).where(side == participant.id, Meeting.status.in_(statuses))
+    return int(db.session.execute(query).scalar_one())
+
+
 def agenda_meetings(participant: Participant) -> list[Meeting]:
     """What the participant's agenda lists: their announced meetings, and those a side
     called off from their agenda (cancelled, with the reason, on both agendas), in time

@@ -197,6 +197,17 @@ def list_incoming(participant: Participant) -> list[MeetingRequest]:
     return list(db.session.execute(query.order_by(MeetingRequest.created_at.desc())).scalars())
 
 
+def count_waiting(participant: Participant, now: datetime | None = None) -> int:
+    """How many requests to ``participant`` still wait for an answer (pending, not overdue)."""
+    moment = now or utcnow()
+    query = db.select(db.func.count()).where(
+        MeetingRequest.recipient_id == participant.id,
+        MeetingRequest.status == "pending",
+        db.or_(MeetingRequest.expires_at.is_(None), MeetingRequest.expires_at > moment),
+    )
+    return int(db.session.execute(query).scalar_one())
+
+
 def list_outgoing(participant: Participant) -> list[MeetingRequest]:
     """Requests by ``participant``, newest first, each with its recipient loaded."""
     query = (

@@ -38,10 +38,17 @@ def test_area_needs_a_participant_login(app: Flask, client: FlaskClient) -> None
 def test_dashboard_shows_the_participant(app: Flask, client: FlaskClient) -> None:
     people = make_people(app)
     add_request(app, people.partner, people.official)
+    overdue = add_request(app, people.other_partner, people.official)
+    with app.app_context():  # past its expiry, not yet marked expired: no longer waiting
+        db.session.get_one(MeetingRequest, overdue).expires_at = datetime(2024, 3, 1, tzinfo=UTC)
+        db.session.commit()
+    add_meeting(app, people)
+    add_meeting(app, people, status="draft", slot=2, partner=people.other_partner)
     login_as(app, client, people.official)
     page = client.get("/me/").get_data(as_text=True)
     assert "Ana Alcaldesa" in page and "Municipio de Puebla" in page
     assert "1 solicitud espera tu respuesta" in page and "1 esperan" not in page
+    assert "1 reunión confirmada" in page
 
 
 def test_nobody_touches_what_is_not_theirs(app: Flask, client: FlaskClient) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import organiser_required
+from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import THEMES
 from matchmaker.extensions import db
+from matchmaker.fragments import fragment_cache
 from matchmaker.ids import page_number, parse_ids
-from matchmaker.models import AuditEntry, BlockedPair, MatchSuggestion
+from matchmaker.models import AuditEntry, BlockedPair, Event, MatchSuggestion
 from matchmaker.models.matching import SUGGESTION_STATUSES
 from matchmaker.organiser import audit_words, bp, pickers
 from matchmaker.organiser.common import actor, back_within, current_event
@@ -23,6 +28,7 @@ from matchmaker.services.match_review import (
     MatchFilters,
     match_page,
 )
+from matchmaker.services.versions import data_version
 from matchmaker.transactions import commit_or_rerun
 
 PAGE_SIZE = 50
@@ -58,22 +64,38 @@ class Filters(MatchFilters):
 @bp.route("/matches")
 @organiser_required
 def matches() -> str:
+    """The filters and the page of pairs they pass; the list is rendered once per version of
+    what it shows (``_match_list``), for every organiser who asks."""
     event = current_event()
     filters = Filters.from_request()
-    page = match_page(event, filters)
-    filters.page = page.page
+    match_list = fragment_cache("match-list").get(
+        (event.id, reader_locale(), tuple(sorted(filters.args().items()))),
+        data_version(event, MATCH_LIST_DATA),
+        lambda: _match_list(event, filters),
+    )
     return render_template(
         "organiser/matches.html",
         event=event,
-        rows=page.rows,
-        total=page.total,
-        pages=page.pages,
+        match_list=Markup(match_list),
         filters=filters,
         themes=list(THEMES),
         statuses=SUGGESTION_STATUSES,
         action_form=ActionForm(),
         above_form=ApproveAboveForm(min_score=filters.min_score or 70),
     )
+
+
+#: What the match list shows: the pairs (score, reasons, decision), both sides' profiles
+#: (names, languages), blocks and the "wants to meet" marks.
+MATCH_LIST_DATA = ("suggestions", "participants", "blocks", "marks")
+
+
+def _match_list(event: Event, filters: Filters) -> str:
+    """One page of the match list, the same for every organiser (matchmaker.fragments)."""
+    page = match_page(event, filters)
+    shown = replace(filters, page=page.page)  # a page past the last shows the last
+    return render_template("organiser/_match_list.html", rows=page.rows, total=page.total,
+                           pages=page.pages, filters=shown)  # fmt: skip
 
 
 def _back() -> Response:

@@ -20,6 +20,7 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     BlockedPair,
     Event,
+    InterestMark,
     Interpreter,
     MatchSuggestion,
     Meeting,
@@ -28,7 +29,16 @@ from matchmaker.models import (
 )
 
 #: What a version may cover; each name is a few aggregates over one table of the event.
-PARTS = ("participants", "meetings", "interpreters", "approvals", "blocks", "requests")
+PARTS = (
+    "participants",
+    "meetings",
+    "interpreters",
+    "approvals",
+    "suggestions",
+    "blocks",
+    "requests",
+    "marks",
+)
 
 T = TypeVar("T")
 
@@ -109,6 +119,19 @@ def _count_and_ids(model: Any, *where: ColumnElement[bool]) -> list[Select[Any]]
     ]
 
 
+def _suggestion_figures(event: Event) -> list[Select[Any]]:
+    """Every suggestion of the event, whatever its status. They carry no ``updated_at``, but
+    what changes on them leaves a stamp: a recomputation sets ``computed_at`` on every pair
+    it ranks, and every decision sets ``decided_at``; pairs added or dropped change the
+    count and the id sums."""
+    mine = MatchSuggestion.event_id == event.id
+    return [
+        *_count_and_ids(MatchSuggestion, mine),
+        db.select(_instants(MatchSuggestion.computed_at)).where(mine),
+        db.select(_instants(MatchSuggestion.decided_at)).where(mine),
+    ]
+
+
 _FIGURES = {
     "participants": lambda event: _count_and_stamps(Participant, event),
     "meetings": lambda event: _count_and_stamps(Meeting, event),
@@ -118,6 +141,8 @@ _FIGURES = {
         MatchSuggestion.event_id == event.id,
         MatchSuggestion.status == "approved",
     ),
+    "suggestions": _suggestion_figures,
     "blocks": lambda event: _count_and_ids(BlockedPair, BlockedPair.event_id == event.id),
     "requests": lambda event: _count_and_ids(MeetingRequest, MeetingRequest.event_id == event.id),
+    "marks": lambda event: _count_and_stamps(InterestMark, event),
 }

@@ -250,3 +250,51 @@ def test_readers_asking_at_once_wait_for_one_rendering() -> None:
         reader.join()
     assert results == ["<table></table>"] * 20 and len(renders) == 1
     assert cache.get("grid", 2, lambda: "<table>new</table>") == "<table>new</table>"
+
+
+MATCHES = "/organiser/matches"
+
+
+def test_the_match_list_shows_decisions_recomputations_and_blocks_made_after_it_was_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    from matchmaker.models import BlockedPair, MatchSuggestion
+    from matchmaker.orm import utcnow
+    from tests.web.organiser_world import post
+
+    data = seed(app)
+    login_organiser(client)
+    first, second, third = data.suggestions[:3]
+    before = grid(client, MATCHES)
+    assert before.count('class="status-suggested"') == 6
+    assert CSRF.sub("", grid(client, MATCHES)) == CSRF.sub("", before)  # kept
+    # A decision through the page's own form: its boxes and buttons name that form.
+    assert f'form="match-decisions" name="ids" value="{first}"' in before
+    assert post(client, f"/organiser/matches/{first}/decide", {"decision": "approve"},
+                token_from=MATCHES).status_code == 302  # fmt: skip
+    assert grid(client, MATCHES).count('class="status-approved"') == 1
+    with app.app_context():  # a recomputation's bulk write: a new score, stamped
+        db.session.execute(
+            db.update(MatchSuggestion)
+            .where(MatchSuggestion.id == second)
+            .values(score=12.5, computed_at=utcnow())
+        )
+        db.session.commit()
+    assert '<td class="num">12.5' in grid(client, MATCHES)
+    with app.app_context():
+        pair = db.session.get_one(MatchSuggestion, third)
+        db.session.add(BlockedPair(event_id=data.event_id, government_id=pair.government_id,
+                                   partner_id=pair.partner_id))  # fmt: skip
+        db.session.commit()
+    assert grid(client, MATCHES).count('class="status-blocked"') == 1
+
+
+def test_the_match_list_follows_the_filters_and_the_readers_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    seed(app)
+    login_organiser(client)
+    assert grid(client, MATCHES).count("<tr class=") == 6
+    assert grid(client, f"{MATCHES}?min_score=65").count("<tr class=") == 3  # 90, 80, 70
+    assert "Aprobar selección" in grid(client, MATCHES)
+    assert "Approve selection" in grid(client, f"{MATCHES}?lang=en")

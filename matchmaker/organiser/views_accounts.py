@@ -5,19 +5,23 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from matchmaker import background
 from matchmaker.auth.access import organiser_required
+from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import KINDS
 from matchmaker.extensions import db
+from matchmaker.fragments import fragment_cache
 from matchmaker.ids import page_number, parse_ids
-from matchmaker.models import User
+from matchmaker.models import Event, User
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
 from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
+from matchmaker.services.versions import data_version
 from matchmaker.urls import has_public_address, public_base_url
 
 #: Participants per page of the accounts list (as many as the match list shows: each row
@@ -28,6 +32,8 @@ PAGE_SIZE = 50
 @bp.get("/accounts")
 @organiser_required
 def accounts() -> str:
+    """The figures, the filters and one page of the list, which is rendered once per version
+    of the participants and their accounts (``_account_list``) for every organiser."""
     event = current_event()
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
     search = request.args.get("q", "").strip()
@@ -36,21 +42,37 @@ def accounts() -> str:
         status=status if status in invitations.STATUSES else "",
         search=search,
     )
-    shown = invitations.account_page(event, filters, page_number(request.args.get("page")),
-                                     PAGE_SIZE)  # fmt: skip
+    page = page_number(request.args.get("page"))
     counts = invitations.status_counts(event)
+    account_list = fragment_cache("account-list").get(
+        (event.id, reader_locale(), filters, page),
+        data_version(event, ACCOUNT_LIST_DATA),
+        lambda: _account_list(event, filters, page, total=sum(counts.values())),
+    )
     organisers = db.session.execute(
         db.select(User).where(User.role == "organiser").order_by(User.email)
     ).scalars()
     return render_template(
-        "organiser/accounts.html", event=event, rows=shown.rows, total=sum(counts.values()),
-        kind=filters.kind, matching=shown.matching, page=shown.page, pages=shown.pages,
-        filters={k: v for k, v in {"kind": filters.kind, "status": filters.status,
-                                   "q": search}.items() if v},
-        status=filters.status, search=search, counts=counts, organisers=list(organisers),
-        action_form=ActionForm(), organiser_form=OrganiserAccountForm(),
-        days=invitations.INVITATION_MAX_AGE.days,
+        "organiser/accounts.html", event=event, account_list=Markup(account_list),
+        kind=filters.kind, status=filters.status, search=search, counts=counts,
+        organisers=list(organisers), action_form=ActionForm(),
+        organiser_form=OrganiserAccountForm(), days=invitations.INVITATION_MAX_AGE.days,
         pending=sum(counts.get(code, 0) for code in invitations.NOT_JOINED),
+    )  # fmt: skip
+
+
+#: What the accounts list shows: the participants and their accounts' state.
+ACCOUNT_LIST_DATA = ("participants", "accounts")
+
+
+def _account_list(event: Event, filters: invitations.AccountFilters, page: int, total: int) -> str:
+    """One page of the accounts list, the same for every organiser (matchmaker.fragments)."""
+    shown = invitations.account_page(event, filters, page, PAGE_SIZE)
+    arguments = {"kind": filters.kind, "status": filters.status, "q": filters.search}
+    return render_template(
+        "organiser/_account_list.html", event=event, rows=shown.rows, total=total,
+        matching=shown.matching, page=shown.page, pages=shown.pages,
+        filters={k: v for k, v in arguments.items() if v},
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, cast, func
+from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -26,11 +26,13 @@ from matchmaker.models import (
     Meeting,
     MeetingRequest,
     Participant,
+    User,
 )
 
 #: What a version may cover; each name is a few aggregates over one table of the event.
 PARTS = (
     "participants",
+    "accounts",
     "meetings",
     "interpreters",
     "approvals",
@@ -132,8 +134,26 @@ def _suggestion_figures(event: Event) -> list[Select[Any]]:
     ]
 
 
+def _account_figures(event: Event) -> list[Select[Any]]:
+    """The accounts of the event's participants. They carry no ``updated_at``; what the
+    organiser sees of them is stamped (invited, mailed, last login) or a flag summed by id."""
+    mine = User.participant_id.in_(
+        db.select(Participant.id).where(Participant.event_id == event.id)
+    )
+    active_ids = func.sum(case((User.active.is_(True), cast(User.id, BigInteger)), else_=0))
+    return [
+        *_count_and_ids(User, mine),
+        *(
+            db.select(_instants(stamp)).where(mine)
+            for stamp in (User.last_login_at, User.invited_at, User.invitation_sent_at)
+        ),
+        db.select(func.coalesce(active_ids, 0)).where(mine),
+    ]
+
+
 _FIGURES = {
     "participants": lambda event: _count_and_stamps(Participant, event),
+    "accounts": _account_figures,
     "meetings": lambda event: _count_and_stamps(Meeting, event),
     "interpreters": lambda event: _count_and_stamps(Interpreter, event),
     "approvals": lambda event: _count_and_ids(

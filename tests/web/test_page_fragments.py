@@ -298,3 +298,36 @@ def test_the_match_list_follows_the_filters_and_the_readers_language(
     assert grid(client, f"{MATCHES}?min_score=65").count("<tr class=") == 3  # 90, 80, 70
     assert "Aprobar selección" in grid(client, MATCHES)
     assert "Approve selection" in grid(client, f"{MATCHES}?lang=en")
+
+
+ACCOUNTS = "/organiser/accounts"
+
+
+def test_the_accounts_list_shows_logins_and_deactivations_made_after_it_was_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    from matchmaker.models import User
+    from matchmaker.orm import utcnow
+    from tests.web.organiser_world import post
+
+    data = seed(app)
+    with app.app_context():
+        official = db.session.get_one(Participant, data.governments[0])
+        user = create_user(official.email, PASSWORD, "official", participant=official)
+        db.session.commit()
+        user_id = user.id
+    login_organiser(client)
+    before = grid(client, ACCOUNTS)
+    joined = before.count('<span class="badge ok">Activa</span>')
+    assert CSRF.sub("", grid(client, ACCOUNTS)) == CSRF.sub("", before)  # kept
+    with app.app_context():  # the official logs in, in another process
+        db.session.execute(db.update(User).where(User.id == user_id).values(last_login_at=utcnow()))
+        db.session.commit()
+    assert grid(client, ACCOUNTS).count('<span class="badge ok">Activa</span>') == joined + 1
+    # Deactivating through the page's own form: the list's buttons name it.
+    assert f'form="account-actions" formaction="/organiser/accounts/{user_id}/active"' in (
+        grid(client, ACCOUNTS)
+    )
+    assert post(client, f"/organiser/accounts/{user_id}/active", {"active": "0"},
+                token_from=ACCOUNTS).status_code == 302  # fmt: skip
+    assert '<span class="badge bad">Desactivada</span>' in grid(client, ACCOUNTS)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,7 +36,7 @@ from matchmaker.services import (
 )
 from matchmaker.services.events import get_event
 from matchmaker.services.interpreters import is_unstaffed, list_unstaffed_meetings
-from matchmaker.services.versions import data_version
+from matchmaker.services.versions import data_version, remember
 
 
 @bp.route("/schedule")
@@ -54,19 +55,54 @@ def _schedule_page(event: Event, form: ScheduleForm | None = None) -> str:
     # Once the schedule is out, a new run books the pairs still without a meeting and moves
     # nobody, unless the organiser unticks it.
     form = form or ScheduleForm(unbooked_only=published)
+    pairs = remember(f"pairs-left-{published}", event, PAIRS_DATA,
+                     lambda: PairsLeft.of(event, published))  # fmt: skip
     return render_template("organiser/schedule.html", event=event, counts=counts,
                            unstaffed=list_unstaffed_meetings(event),
                            total=sum(counts.values()), jobs=list(recent), form=form,
                            action_form=ActionForm(), **_invitations(event),
-                           approved=scheduling.count_schedulable_pairs(event),
-                           unbooked=scheduling.list_unbooked_pairs(event, UNBOOKED_SHOWN)
-                           if published else [],
-                           unbooked_count=scheduling.count_unbooked_pairs(event)
-                           if published else 0)  # fmt: skip
+                           approved=pairs.approved, unbooked=pairs.unbooked,
+                           unbooked_count=pairs.unbooked_count)  # fmt: skip
 
 
 #: Unbooked pairs named on the schedule page; the rest are counted.
 UNBOOKED_SHOWN = 50
+#: What the pairs' figures depend on: approvals, blocks, meetings and the people's names.
+PAIRS_DATA = ("approvals", "blocks", "meetings", "participants")
+
+
+class Side(NamedTuple):
+    name: str
+    organisation: str
+
+
+class PairLeft(NamedTuple):
+    government: Side
+    partner: Side
+
+
+@dataclass(frozen=True)
+class PairsLeft:
+    """The approved pairs the schedule can take, and, once it is published, those still
+    without a meeting (the first few named): plain data, kept per version of what it counts."""
+
+    approved: int
+    unbooked_count: int
+    unbooked: tuple[PairLeft, ...]
+
+    @classmethod
+    def of(cls, event: Event, published: bool) -> PairsLeft:
+        approved = scheduling.count_schedulable_pairs(event)
+        if not published:
+            return cls(approved, 0, ())
+        named = tuple(
+            PairLeft(
+                Side(p.government.name, p.government.organisation),
+                Side(p.partner.name, p.partner.organisation),
+            )
+            for p in scheduling.list_unbooked_pairs(event, UNBOOKED_SHOWN)
+        )
+        return cls(approved, scheduling.count_unbooked_pairs(event), named)
 
 
 def _invitations(event: Event) -> dict[str, Any]:

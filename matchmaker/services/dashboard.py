@@ -10,7 +10,6 @@ from matchmaker.domain.scheduling import upper_bound
 from matchmaker.domain.vocabulary import ORGANISATION_TYPES, THEMES
 from matchmaker.extensions import db
 from matchmaker.models import (
-    BlockedPair,
     Event,
     MatchSuggestion,
     Meeting,
@@ -19,7 +18,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.meeting import LIVE
 from matchmaker.services.scheduling import build_problem, list_schedulable_pairs
-from matchmaker.services.versions import remember
+from matchmaker.services.versions import data_version, remember
 
 COLUMNS = ("participants", "requests", "approvals", "meetings")
 
@@ -149,21 +148,6 @@ _BOUNDS_LOCK = threading.Lock()
 
 
 def bound_inputs_version(event: Event) -> tuple[object, ...]:
-    """What the bound depends on, summed up in one query: the event's settings, its
-    participants (presence, caps), the approved pairs and the blocks. Any change to them
-    changes one of these aggregates (ids are summed, so swapping one approval for another
-    changes the sum even when the count stays)."""
-    func = db.func
-    approved = (MatchSuggestion.event_id == event.id, MatchSuggestion.status == "approved")
-    figures = [
-        db.select(func.count()).where(*approved),
-        db.select(func.coalesce(func.sum(MatchSuggestion.id), 0)).where(*approved),
-        db.select(func.count()).where(BlockedPair.event_id == event.id),
-        db.select(func.coalesce(func.sum(BlockedPair.id), 0)).where(
-            BlockedPair.event_id == event.id
-        ),
-        db.select(func.count()).where(Participant.event_id == event.id),
-        db.select(func.max(Participant.updated_at)).where(Participant.event_id == event.id),
-    ]
-    row = db.session.execute(db.select(*(f.scalar_subquery() for f in figures))).one()
-    return (event.updated_at, *row)
+    """What the bound depends on: the event's settings, its participants (presence, caps),
+    the approved pairs and the blocks (matchmaker.services.versions)."""
+    return data_version(event, ("approvals", "blocks", "participants"))

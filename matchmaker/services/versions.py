@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func
+from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, true
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -79,13 +79,15 @@ _LOCK = threading.Lock()
 
 
 def data_version(event: Event, parts: Iterable[str]) -> tuple[object, ...]:
-    """The event's settings and the ``parts`` of its data, summed up in one query."""
-    figures: list[Select[Any]] = []
-    for part in parts:
-        figures += _FIGURES[part](event)
-    if not figures:
+    """The event's settings and the ``parts`` of its data, summed up in one query that reads
+    each table once (a part's figures are aggregates of one scan)."""
+    scans = [_FIGURES[part](event).subquery() for part in parts]
+    if not scans:
         return (event.id, event.updated_at)
-    row = db.session.execute(db.select(*(f.scalar_subquery() for f in figures))).one()
+    query = db.select(*(column for scan in scans for column in scan.c)).select_from(scans[0])
+    for scan in scans[1:]:
+        query = query.join(scan, true())  # each scan is one row
+    row = db.session.execute(query).one()
     return (event.id, event.updated_at, *row)
 
 
@@ -102,53 +104,56 @@ def _instants(column: ColumnElement[Any]) -> ColumnElement[Any]:
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 
-def _count_and_stamps(model: Any, event: Event) -> list[Select[Any]]:
-    mine = model.event_id == event.id
-    return [
-        db.select(func.count()).select_from(model).where(mine),
-        db.select(_instants(model.updated_at)).where(mine),
-    ]
+def _scan(model: Any, where: ColumnElement[bool], *figures: ColumnElement[Any]) -> Select[Any]:
+    """``figures`` (aggregates) over the rows of ``model`` that match ``where``."""
+    labelled = (figure.label(f"figure_{i}") for i, figure in enumerate(figures))
+    return db.select(*labelled).select_from(model).where(where)
 
 
-def _count_and_ids(model: Any, *where: ColumnElement[bool]) -> list[Select[Any]]:
+def _count_and_stamps(model: Any, event: Event) -> Select[Any]:
+    return _scan(model, model.event_id == event.id, func.count(), _instants(model.updated_at))
+
+
+def _id_sums(model: Any) -> list[ColumnElement[Any]]:
     """The rows' count and the sums of their ids and of their squares: approving rows 2 and 5
     while rejecting 3 and 4 keeps the first two, not the third."""
     wide_id = cast(model.id, BigInteger)
     return [
-        db.select(func.count()).select_from(model).where(*where),
-        db.select(func.coalesce(func.sum(model.id), 0)).where(*where),
-        db.select(func.coalesce(func.sum(wide_id * wide_id), 0)).where(*where),
+        func.count(),
+        func.coalesce(func.sum(model.id), 0),
+        func.coalesce(func.sum(wide_id * wide_id), 0),
     ]
 
 
-def _suggestion_figures(event: Event) -> list[Select[Any]]:
+def _suggestion_figures(event: Event) -> Select[Any]:
     """Every suggestion of the event, whatever its status. They carry no ``updated_at``, but
     what changes on them leaves a stamp: a recomputation sets ``computed_at`` on every pair
     it ranks, and every decision sets ``decided_at``; pairs added or dropped change the
     count and the id sums."""
-    mine = MatchSuggestion.event_id == event.id
-    return [
-        *_count_and_ids(MatchSuggestion, mine),
-        db.select(_instants(MatchSuggestion.computed_at)).where(mine),
-        db.select(_instants(MatchSuggestion.decided_at)).where(mine),
-    ]
+    return _scan(
+        MatchSuggestion,
+        MatchSuggestion.event_id == event.id,
+        *_id_sums(MatchSuggestion),
+        _instants(MatchSuggestion.computed_at),
+        _instants(MatchSuggestion.decided_at),
+    )
 
 
-def _account_figures(event: Event) -> list[Select[Any]]:
+def _account_figures(event: Event) -> Select[Any]:
     """The accounts of the event's participants. They carry no ``updated_at``; what the
     organiser sees of them is stamped (invited, mailed, last login) or a flag summed by id."""
-    mine = User.participant_id.in_(
-        db.select(Participant.id).where(Participant.event_id == event.id)
-    )
+    people = db.select(Participant.id).where(Participant.event_id == event.id)
     active_ids = func.sum(case((User.active.is_(True), cast(User.id, BigInteger)), else_=0))
-    return [
-        *_count_and_ids(User, mine),
+    return _scan(
+        User,
+        User.participant_id.in_(people),
+        *_id_sums(User),
         *(
-            db.select(_instants(stamp)).where(mine)
+            _instants(stamp)
             for stamp in (User.last_login_at, User.invited_at, User.invitation_sent_at)
         ),
-        db.select(func.coalesce(active_ids, 0)).where(mine),
-    ]
+        func.coalesce(active_ids, 0),
+    )
 
 
 _FIGURES = {
@@ -156,13 +161,17 @@ _FIGURES = {
     "accounts": _account_figures,
     "meetings": lambda event: _count_and_stamps(Meeting, event),
     "interpreters": lambda event: _count_and_stamps(Interpreter, event),
-    "approvals": lambda event: _count_and_ids(
+    "approvals": lambda event: _scan(
         MatchSuggestion,
-        MatchSuggestion.event_id == event.id,
-        MatchSuggestion.status == "approved",
+        (MatchSuggestion.event_id == event.id) & (MatchSuggestion.status == "approved"),
+        *_id_sums(MatchSuggestion),
     ),
     "suggestions": _suggestion_figures,
-    "blocks": lambda event: _count_and_ids(BlockedPair, BlockedPair.event_id == event.id),
-    "requests": lambda event: _count_and_ids(MeetingRequest, MeetingRequest.event_id == event.id),
+    "blocks": lambda event: _scan(
+        BlockedPair, BlockedPair.event_id == event.id, *_id_sums(BlockedPair)
+    ),
+    "requests": lambda event: _scan(
+        MeetingRequest, MeetingRequest.event_id == event.id, *_id_sums(MeetingRequest)
+    ),
     "marks": lambda event: _count_and_stamps(InterestMark, event),
 }

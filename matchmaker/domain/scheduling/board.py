@@ -98,28 +98,46 @@ class Board:
             if before != FREE:
                 self._put(e, before)
 
+    # _put and _take run for every change and every undo (300,000 times in the first search
+    # round on xl-stress), hence written out: both sides, and _bump
     def _put(self, e: int, s: int) -> None:
         bit = 1 << s
-        for i in (self.eg[e], self.ep[e]):
-            self.occ[i][s] = e
-            self.busy[i] |= bit
-            self.count[i] += 1
+        g, p = self.eg[e], self.ep[e]
+        occ, busy, count = self.occ, self.busy, self.count
+        occ[g][s] = occ[p][s] = e
+        busy[g] |= bit
+        busy[p] |= bit
+        count[g] += 1
+        count[p] += 1
         self.slot[e] = s
         self.in_slot[s].add(e)
-        self._cache_put(e, s)
-        self._bump(s, 1)
+        if self._cheap[s] is not None:
+            self._cache_put(e, s)
+        self.load[s] += 1
+        if self.load[s] >= self.num_tables:
+            self.full |= bit
+        else:
+            self.full &= ~bit
 
     def _take(self, e: int) -> None:
         s = self.slot[e]
         bit = 1 << s
-        for i in (self.eg[e], self.ep[e]):
-            self.occ[i][s] = FREE
-            self.busy[i] &= ~bit
-            self.count[i] -= 1
+        g, p = self.eg[e], self.ep[e]
+        occ, busy, count = self.occ, self.busy, self.count
+        occ[g][s] = occ[p][s] = FREE
+        busy[g] &= ~bit
+        busy[p] &= ~bit
+        count[g] -= 1
+        count[p] -= 1
         self.slot[e] = FREE
         self.in_slot[s].discard(e)
-        self._cache_take(e, s)
-        self._bump(s, -1)
+        if self._cheap[s] is not None:
+            self._cache_take(e, s)
+        self.load[s] -= 1
+        if self.load[s] >= self.num_tables:
+            self.full |= bit
+        else:
+            self.full &= ~bit
 
     def _bump(self, s: int, delta: int) -> None:
         self.load[s] += delta

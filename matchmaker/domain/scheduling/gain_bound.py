@@ -35,6 +35,8 @@ class GainBound:
         # per participant, the values of their best open pairs (unplaced, worth something,
         # with a common slot, the other side below the cap) with the pair, best first
         self._open: list[list[tuple[int, int]] | None] = [None] * len(board.cap)
+        # and the sums of their first 0, 1, 2, ... values (the total from there on)
+        self._sums: list[list[int] | None] = [None] * len(board.cap)
         self._pair: dict[tuple[int, int], int] | None = None
 
     def forget(self, changed: list[int]) -> None:
@@ -42,11 +44,14 @@ class GainBound:
         pairs of their participants and of everyone who may meet one of them (whose open
         pairs depend on whether that participant is at the cap)."""
         board = self.board
+        stale: set[int] = set()
         for f in changed:
             for i in (board.eg[f], board.ep[f]):
-                self._open[i] = None
+                stale.add(i)
                 for h in board.edges_of[i]:
-                    self._open[board.eg[h]] = self._open[board.ep[h]] = None
+                    stale.update((board.eg[h], board.ep[h]))
+        for i in stale:
+            self._open[i] = self._sums[i] = None
 
     def cannot_gain(self, e: int, worth: int, removed: list[int]) -> bool:
         """Whether placing ``e`` for ``removed`` surely gains nothing (see the module docstring)."""
@@ -94,9 +99,14 @@ class GainBound:
         g, p = eg[e], ep[e]
         net = -board.value[f]
         for i in (eg[f], ep[f]):
-            room = min(cap[i] - count[i] + 1 - (i in (g, p)), REFILL_TRIES)
-            if room > 0:
-                net += sum([v for v, h in self._open_pairs(i)[: room + 1] if h != e][:room])
+            if i in (g, p):
+                room = min(cap[i] - count[i], REFILL_TRIES)
+                if room > 0:
+                    net += sum([v for v, h in self._open_pairs(i)[: room + 1] if h != e][:room])
+            else:  # e, a pair of g and p, is not among i's open pairs
+                room = min(cap[i] - count[i] + 1, REFILL_TRIES)
+                if room > 0:
+                    net += self._best_sum(i, room)
         forced = (g_full and eg[f] == g) or (p_full and ep[f] == p)
         return worth + net if forced or net > 0 else worth
 
@@ -108,7 +118,6 @@ class GainBound:
         ``reopening``."""
         board = self.board
         eg, ep, value = board.eg, board.ep, board.value
-        best = [v for v, h in self._open_pairs(i)[: room + 1] if h != e][:room]
         more = [value[h] for h in removed if h != f and (eg[h] == i or ep[h] == i)]
         if reopening:
             pairs = self._pairs()
@@ -116,9 +125,22 @@ class GainBound:
                 h = pairs.get((i, other))
                 if h is not None and h != e and board.slot[h] == FREE and board.emask[h]:
                     more.append(max(value[h], 0))
+        if not more and i != eg[e] and i != ep[e]:
+            return self._best_sum(i, room)  # e, not one of i's pairs, is not left out
+        best = [v for v, h in self._open_pairs(i)[: room + 1] if h != e][:room]
         if not more:
             return sum(best)
         return sum(sorted(best + more, reverse=True)[:room])
+
+    def _best_sum(self, i: int, room: int) -> int:
+        """The summed value of ``i``'s ``room`` best open pairs (all of them if fewer)."""
+        sums = self._sums[i]
+        if sums is None:
+            sums = [0]
+            for v, _ in self._open_pairs(i):
+                sums.append(sums[-1] + v)
+            self._sums[i] = sums
+        return sums[min(room, len(sums) - 1)]
 
     def _open_pairs(self, i: int) -> list[tuple[int, int]]:
         """``i``'s best open pairs: unplaced, worth something, with a common slot and the

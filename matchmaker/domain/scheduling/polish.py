@@ -185,6 +185,42 @@ class _Agendas:
         days = (not moved & day_a) - (not busy & day_b)
         return self.gap_cost * idle - self.day_cost * days + shift
 
+    def _deltas(self, i: int, a: int, slots: int) -> list[tuple[int, int]]:
+        """``(b, self._delta(i, a, b))`` for each slot ``b`` of ``slots``, lowest first.
+
+        The polish asks this for every slot a meeting might move to, 700,000 times on
+        xl-stress: what does not depend on ``b`` (the idle slots with and without the meeting
+        in ``a``) is worked out once, which leaves one idle count per slot instead of two to
+        four.
+        """
+        board = self.board
+        busy, attended = board.busy[i], board.avail[i]
+        rest = busy & ~(1 << a)
+        day_of, pos = self.day_of, self.pos
+        day_a, pos_a = day_of[a], pos[a]
+        gap_cost = self.gap_cost
+        before_a = _idle_in(busy & day_a, attended)
+        # moving to another day: day a loses the meeting, perhaps its last one
+        leaving = gap_cost * (_idle_in(rest & day_a, attended) - before_a)
+        leaving -= self.day_cost * (not rest & day_a)
+        deltas = []
+        while slots:
+            low = slots & -slots
+            slots ^= low
+            b = low.bit_length() - 1
+            day_b = day_of[b]
+            met = (rest | low) & day_b
+            # _idle_in inlined; met holds b, so it is never empty
+            idle_b = (((1 << met.bit_length()) - (met & -met)) & attended & ~met).bit_count()
+            if day_b == day_a:
+                delta = gap_cost * (idle_b - before_a)
+            else:
+                # day b gains the meeting, perhaps its first one
+                delta = leaving + gap_cost * (idle_b - _idle_in(busy & day_b, attended))
+                delta += self.day_cost * (not busy & day_b)
+            deltas.append((b, delta + pos[b] - pos_a))
+        return deltas
+
     def _lone_day(self, i: int, a: int) -> int:
         """What ``i`` gains by having no meeting on ``a``'s day any more, if it is their only
         one there (moving it then costs no extra day)."""
@@ -221,8 +257,7 @@ class _Agendas:
         first, second = (g, p) if self.idle[g] >= self.idle[p] else (p, g)
         most = self.gap_cost * self.idle[second] + self._lone_day(second, a)
         pos = self.pos
-        for b in bits(free):
-            delta = self._delta(first, a, b)
+        for b, delta in self._deltas(first, a, free):
             if delta + pos[b] - pos[a] - most >= best:
                 continue
             delta += self._delta(second, a, b)
@@ -249,8 +284,7 @@ class _Agendas:
         hopeful = []
         for mover, other in ((board.eg[e], board.ep[e]), (board.ep[e], board.eg[e])):
             blocked = others & board.busy[other] & ~board.busy[mover]
-            for b in bits(blocked and blocked & self._targets(mover, a)):
-                gain = self._delta(mover, a, b)
+            for b, gain in self._deltas(mover, a, blocked and blocked & self._targets(mover, a)):
                 if gain < 0:
                     hopeful.append((gain, b, mover))
         hopeful.sort()

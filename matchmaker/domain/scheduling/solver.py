@@ -34,7 +34,8 @@ PROGRESS_EVERY = 1.0  # seconds between progress reports within one improvement 
 # with a time limit, the search stops early enough to leave time for the last steps: table
 # numbers and the report take up to FINISH_COST times as long as compiling the problem did,
 # the grouped bound up to GROUPED_FLOW_COST times the b-matching (measured on xl and xxl:
-# 1.3-1.5x and 3.7-4x; the margin absorbs a busy machine, where 2x still overshot by 0.9 s).
+# 1.3-1.5x and 3.7-4x before the grouped flow kept only the group limits that bind, about 2x
+# since; the margin absorbs a busy machine, where 2x still overshot by 0.9 s).
 # Placing the grouped flow's pairs afresh comes on top: 2.5x in all on medium and large,
 # 3.5x on xxl, 4.5-7.4x on xl (wall clock, load 2-3)
 FINISH_COST = 3.0

@@ -10,11 +10,23 @@ that never change, or change only by their status, are summed by id within that 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, true
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    true,
+)
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -43,6 +55,8 @@ PARTS = (
 )
 
 T = TypeVar("T")
+#: The event's id in a version query: a parameter, so that the query is built once.
+EventId = BindParameter[int]
 
 
 def remember(name: str, event: Event, parts: Iterable[str], compute: Callable[[], T]) -> T:
@@ -81,14 +95,24 @@ _LOCK = threading.Lock()
 def data_version(event: Event, parts: Iterable[str]) -> tuple[object, ...]:
     """The event's settings and the ``parts`` of its data, summed up in one query that reads
     each table once (a part's figures are aggregates of one scan)."""
-    scans = [_FIGURES[part](event).subquery() for part in parts]
-    if not scans:
+    parts = tuple(parts)
+    if not parts:
         return (event.id, event.updated_at)
+    query = _version_query(parts, db.session.get_bind().dialect.name)
+    row = db.session.execute(query, {"event_id": event.id}).one()
+    return (event.id, event.updated_at, *row)
+
+
+@functools.lru_cache(maxsize=64)
+def _version_query(parts: tuple[str, ...], dialect: str) -> Select[Any]:
+    """The query of ``data_version``, built once per set of parts (and database: see
+    ``_instants``), the event a parameter: building it cost half of its CPU time."""
+    event_id = bindparam("event_id", type_=Integer)
+    scans = [_FIGURES[part](event_id).subquery() for part in parts]
     query = db.select(*(column for scan in scans for column in scan.c)).select_from(scans[0])
     for scan in scans[1:]:
         query = query.join(scan, true())  # each scan is one row
-    row = db.session.execute(query).one()
-    return (event.id, event.updated_at, *row)
+    return query
 
 
 def _instants(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -110,8 +134,8 @@ def _scan(model: Any, where: ColumnElement[bool], *figures: ColumnElement[Any]) 
     return db.select(*labelled).select_from(model).where(where)
 
 
-def _count_and_stamps(model: Any, event: Event) -> Select[Any]:
-    return _scan(model, model.event_id == event.id, func.count(), _instants(model.updated_at))
+def _count_and_stamps(model: Any, event_id: EventId) -> Select[Any]:
+    return _scan(model, model.event_id == event_id, func.count(), _instants(model.updated_at))
 
 
 def _id_sums(model: Any) -> list[ColumnElement[Any]]:
@@ -125,24 +149,24 @@ def _id_sums(model: Any) -> list[ColumnElement[Any]]:
     ]
 
 
-def _suggestion_figures(event: Event) -> Select[Any]:
+def _suggestion_figures(event_id: EventId) -> Select[Any]:
     """Every suggestion of the event, whatever its status. They carry no ``updated_at``, but
     what changes on them leaves a stamp: a recomputation sets ``computed_at`` on every pair
     it ranks, and every decision sets ``decided_at``; pairs added or dropped change the
     count and the id sums."""
     return _scan(
         MatchSuggestion,
-        MatchSuggestion.event_id == event.id,
+        MatchSuggestion.event_id == event_id,
         *_id_sums(MatchSuggestion),
         _instants(MatchSuggestion.computed_at),
         _instants(MatchSuggestion.decided_at),
     )
 
 
-def _account_figures(event: Event) -> Select[Any]:
+def _account_figures(event_id: EventId) -> Select[Any]:
     """The accounts of the event's participants. They carry no ``updated_at``; what the
     organiser sees of them is stamped (invited, mailed, last login) or a flag summed by id."""
-    people = db.select(Participant.id).where(Participant.event_id == event.id)
+    people = db.select(Participant.id).where(Participant.event_id == event_id)
     active_ids = func.sum(case((User.active.is_(True), cast(User.id, BigInteger)), else_=0))
     return _scan(
         User,
@@ -157,21 +181,21 @@ def _account_figures(event: Event) -> Select[Any]:
 
 
 _FIGURES = {
-    "participants": lambda event: _count_and_stamps(Participant, event),
+    "participants": lambda event_id: _count_and_stamps(Participant, event_id),
     "accounts": _account_figures,
-    "meetings": lambda event: _count_and_stamps(Meeting, event),
-    "interpreters": lambda event: _count_and_stamps(Interpreter, event),
-    "approvals": lambda event: _scan(
+    "meetings": lambda event_id: _count_and_stamps(Meeting, event_id),
+    "interpreters": lambda event_id: _count_and_stamps(Interpreter, event_id),
+    "approvals": lambda event_id: _scan(
         MatchSuggestion,
-        (MatchSuggestion.event_id == event.id) & (MatchSuggestion.status == "approved"),
+        (MatchSuggestion.event_id == event_id) & (MatchSuggestion.status == "approved"),
         *_id_sums(MatchSuggestion),
     ),
     "suggestions": _suggestion_figures,
-    "blocks": lambda event: _scan(
-        BlockedPair, BlockedPair.event_id == event.id, *_id_sums(BlockedPair)
+    "blocks": lambda event_id: _scan(
+        BlockedPair, BlockedPair.event_id == event_id, *_id_sums(BlockedPair)
     ),
-    "requests": lambda event: _scan(
-        MeetingRequest, MeetingRequest.event_id == event.id, *_id_sums(MeetingRequest)
+    "requests": lambda event_id: _scan(
+        MeetingRequest, MeetingRequest.event_id == event_id, *_id_sums(MeetingRequest)
     ),
-    "marks": lambda event: _count_and_stamps(InterestMark, event),
+    "marks": lambda event_id: _count_and_stamps(InterestMark, event_id),
 }

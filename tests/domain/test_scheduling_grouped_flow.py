@@ -13,7 +13,7 @@ from matchmaker.domain.scheduling.bound import grouped_flow_edges, slot_groups
 from matchmaker.domain.scheduling.compile import compile_problem
 from matchmaker.domain.scheduling.flow import FlowInput
 from matchmaker.domain.scheduling.solver import _relaxation
-from tests.domain.test_scheduling_scale import two_day_problem
+from tests.domain.scheduling_problems import two_day_problem
 
 
 def every_group_split_value(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from matchmaker.domain.scheduling import (
@@ -18,36 +16,12 @@ from matchmaker.domain.scheduling import (
 from matchmaker.domain.scheduling.board import FREE
 from matchmaker.domain.scheduling.compile import compile_problem
 from matchmaker.domain.scheduling.solver import _flows_misses_first, _place, _start_over_with
-from tests.domain.scheduling_problems import brute_force, random_problem, violations
-
-
-def two_day_problem(seed: int, people: int = 40, pairs: int = 400) -> SchedulingProblem:
-    """Two days of four slots; like the stress instances, half attend one day only and a few
-    participants are asked for by many."""
-    rng = random.Random(seed)
-    days = (frozenset(range(4)), frozenset(range(4, 8)))
-
-    def attendee(ident: str) -> Attendee:
-        roll = rng.random()
-        available = days[0] | days[1] if roll < 0.5 else days[0] if roll < 0.75 else days[1]
-        return Attendee(ident, rng.randint(4, 8), available)
-
-    governments = {f"g{i}": attendee(f"g{i}") for i in range(people)}
-    partners = {f"p{i}": attendee(f"p{i}") for i in range(2 * people)}
-    # popularity falls off with the index, so the first few are in demand
-    wanted = [1.0 / (1 + i) for i in range(2 * people)]
-    chosen: set[tuple[str, str]] = set()
-    while len(chosen) < pairs:
-        g = rng.randrange(people)
-        p = rng.choices(range(2 * people), weights=wanted)[0]
-        chosen.add((f"g{g}", f"p{p}"))
-    return SchedulingProblem(
-        num_slots=8,
-        num_tables=people,
-        governments=governments,
-        partners=partners,
-        pairs=[ApprovedPair(g, p, float(rng.randint(1, 100))) for g, p in sorted(chosen)],
-    )
+from tests.domain.scheduling_problems import (
+    brute_force,
+    random_problem,
+    two_day_problem,
+    violations,
+)
 
 
 def test_tighter_bound_sees_that_one_day_limits_an_official() -> None:

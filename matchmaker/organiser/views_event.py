@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import Subquery, true
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.access import organiser_required
@@ -47,22 +48,27 @@ def index() -> str:
 
 
 def _counts(event: Event) -> dict[str, int]:
-    """The event's figures: each table read once, its two counts side by side."""
+    """The event's figures in one statement: each table read once, two counts side by side."""
 
-    def count(model: Any, first: Any, second: Any) -> tuple[int, int]:
-        query = db.select(db.func.count().filter(first), db.func.count().filter(second))
-        row = db.session.execute(query.where(model.event_id == event.id)).one()
-        return int(row[0] or 0), int(row[1] or 0)
+    def counts(model: Any, **conditions: Any) -> Subquery:
+        scan = db.select(*(db.func.count().filter(condition).label(name)
+                           for name, condition in conditions.items()))  # fmt: skip
+        return scan.where(model.event_id == event.id).subquery()
 
-    officials, partners = count(
-        Participant, Participant.kind == "government", Participant.kind == "partner"
+    people = counts(Participant, officials=Participant.kind == "government",
+                    partners=Participant.kind == "partner")  # fmt: skip
+    pairs = counts(MatchSuggestion, suggested=MatchSuggestion.status == "suggested",
+                   approved=MatchSuggestion.status == "approved")  # fmt: skip
+    meetings = counts(Meeting, meetings=Meeting.status != "cancelled",
+                      drafts=Meeting.status == "draft")  # fmt: skip
+    query = (
+        db.select(*people.c, *pairs.c, *meetings.c)
+        .select_from(people)
+        .join(pairs, true())  # each scan is one row
+        .join(meetings, true())
     )
-    suggested, approved = count(
-        MatchSuggestion, MatchSuggestion.status == "suggested", MatchSuggestion.status == "approved"
-    )
-    meetings, drafts = count(Meeting, Meeting.status != "cancelled", Meeting.status == "draft")
-    return {"officials": officials, "partners": partners, "suggested": suggested,
-            "approved": approved, "meetings": meetings, "drafts": drafts,
+    row = db.session.execute(query).one()
+    return {**{name: int(value or 0) for name, value in row._mapping.items()},
             "slots": event.num_slots()}  # fmt: skip
 
 

@@ -15,16 +15,18 @@ from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm
 from matchmaker.services import agenda_pdf, audit, exports, jobs
-from matchmaker.services.dashboard import COLUMNS, build_dashboard
+from matchmaker.services.dashboard import COLUMNS, DASHBOARD_DATA, build_dashboard
 from matchmaker.services.lead_figures import build_lead_figures
 from matchmaker.services.plots import bar_chart
+from matchmaker.services.versions import data_version
 
 
 @bp.route("/dashboard")
 @organiser_required
 def dashboard() -> str:
     event = current_event()
-    figures = build_dashboard(event)
+    version = data_version(event, DASHBOARD_DATA)  # one read for the figures and the lead ones
+    figures = build_dashboard(event, version)
     histogram = figures.meetings_per_official
     plots = []
     if histogram:
@@ -46,7 +48,7 @@ def dashboard() -> str:
             title=_("Participantes por tema"), horizontal=True,
         ))  # fmt: skip
     return render_template("organiser/dashboard.html", event=event, figures=figures,
-                           lead=build_lead_figures(event), columns=COLUMNS,
+                           lead=build_lead_figures(event, version=version), columns=COLUMNS,
                            plots=plots)  # fmt: skip
 
 

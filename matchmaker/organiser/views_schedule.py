@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,8 +34,9 @@ from matchmaker.services import (
     scheduling,
 )
 from matchmaker.services.events import get_event
-from matchmaker.services.interpreters import is_unstaffed, list_unstaffed_meetings
-from matchmaker.services.versions import data_version, remember
+from matchmaker.services.interpreters import is_unstaffed, list_unstaffed_meetings, meetings_by_id
+from matchmaker.services.schedule_overview import schedule_overview
+from matchmaker.services.versions import data_version
 
 
 @bp.route("/schedule")
@@ -50,65 +50,26 @@ def _schedule_page(event: Event, form: ScheduleForm | None = None) -> str:
     recent = db.session.execute(
         db.select(Job).where(Job.event_id == event.id).order_by(Job.id.desc()).limit(5)
     ).scalars()
-    counts = scheduling.meeting_status_counts(event)
-    published = bool(counts.get("published"))
+    overview = schedule_overview(event)
+    counts = overview.counts
     # Once the schedule is out, a new run books the pairs still without a meeting and moves
     # nobody, unless the organiser unticks it.
-    form = form or ScheduleForm(unbooked_only=published)
-    pairs = remember(f"pairs-left-{published}", event, PAIRS_DATA,
-                     lambda: PairsLeft.of(event, published))  # fmt: skip
+    form = form or ScheduleForm(unbooked_only=overview.published)
+    invitations = meeting_mail.invitation_status_of(
+        event, overview.invitations_sent, overview.invitations_waiting,
+        overview.failed_invitation_ids,
+    )  # fmt: skip
     return render_template("organiser/schedule.html", event=event, counts=counts,
-                           unstaffed=list_unstaffed_meetings(event),
+                           unstaffed=meetings_by_id(overview.unstaffed_ids),
                            total=sum(counts.values()), jobs=list(recent), form=form,
-                           action_form=ActionForm(), **_invitations(event),
-                           approved=pairs.approved, unbooked=pairs.unbooked,
-                           unbooked_count=pairs.unbooked_count)  # fmt: skip
+                           action_form=ActionForm(), **_invitations(invitations),
+                           approved=overview.approved, unbooked=overview.unbooked,
+                           unbooked_count=overview.unbooked_count)  # fmt: skip
 
 
-#: Unbooked pairs named on the schedule page; the rest are counted.
-UNBOOKED_SHOWN = 50
-#: What the pairs' figures depend on: approvals, blocks, meetings and the people's names.
-PAIRS_DATA = ("approvals", "blocks", "meetings", "participants")
-
-
-class Side(NamedTuple):
-    name: str
-    organisation: str
-
-
-class PairLeft(NamedTuple):
-    government: Side
-    partner: Side
-
-
-@dataclass(frozen=True)
-class PairsLeft:
-    """The approved pairs the schedule can take, and, once it is published, those still
-    without a meeting (the first few named): plain data, kept per version of what it counts."""
-
-    approved: int
-    unbooked_count: int
-    unbooked: tuple[PairLeft, ...]
-
-    @classmethod
-    def of(cls, event: Event, published: bool) -> PairsLeft:
-        approved = scheduling.count_schedulable_pairs(event)
-        if not published:
-            return cls(approved, 0, ())
-        named = tuple(
-            PairLeft(
-                Side(p.government.name, p.government.organisation),
-                Side(p.partner.name, p.partner.organisation),
-            )
-            for p in scheduling.list_unbooked_pairs(event, UNBOOKED_SHOWN)
-        )
-        return cls(approved, scheduling.count_unbooked_pairs(event), named)
-
-
-def _invitations(event: Event) -> dict[str, Any]:
+def _invitations(status: meeting_mail.InvitationStatus) -> dict[str, Any]:
     """What the invitations card (templates/organiser/_invitations.html) shows."""
-    return {"invitations": meeting_mail.invitation_status(event),
-            "mail_configured": bool(current_app.config["SMTP_URL"])}  # fmt: skip
+    return {"invitations": status, "mail_configured": bool(current_app.config["SMTP_URL"])}
 
 
 @bp.post("/schedule/start")
@@ -176,7 +137,8 @@ def job(job_id: int) -> str:
     histogram = {int(k): v for k, v in (job.result.get("meetings_per_official") or {}).items()}
     invitations: dict[str, Any] = {}
     if job.kind == "publish" and job.event_id is not None:
-        invitations = _invitations(event if event.id == job.event_id else get_event(job.event_id))
+        published = event if event.id == job.event_id else get_event(job.event_id)
+        invitations = _invitations(meeting_mail.invitation_status(published))
     unstaffed = list_unstaffed_meetings(event) if job.kind == "schedule" else []
     return render_template("organiser/job.html", job=job, event=event, unstaffed=unstaffed,
                            histogram=dict(sorted(histogram.items())),

@@ -17,6 +17,7 @@ from matchmaker.models import (
     Participant,
 )
 from matchmaker.models.meeting import LIVE
+from matchmaker.services.lead_figures import LEAD_DATA
 from matchmaker.services.scheduling import build_problem, list_schedulable_pairs
 from matchmaker.services.versions import data_version, remember
 
@@ -47,16 +48,17 @@ class Dashboard:
         return max(0.0, (self.bound - self.scheduled_weight) / self.bound)
 
 
-def build_dashboard(event: Event) -> Dashboard:
+def build_dashboard(event: Event, version: tuple[object, ...] | None = None) -> Dashboard:
     """The event's figures, counted again only when what they count changes: every page view
-    otherwise loads every participant, request, approval and meeting to count them."""
-    return remember("dashboard", event, DASHBOARD_DATA, lambda: count_figures(event))
+    otherwise loads every participant, request, approval and meeting to count them.
+    ``version``: of DASHBOARD_DATA, if the caller has it."""
+    return remember("dashboard", event, DASHBOARD_DATA, lambda: count_figures(event), version)
 
 
 #: What the figures count (approvals, blocks and participants are also the bound's inputs;
-#: the event's settings are in every version). Readers share the figures: nothing changes
-#: them once built.
-DASHBOARD_DATA = ("participants", "requests", "approvals", "blocks", "meetings")
+#: the event's settings are in every version): the lead figures' parts, so that the page
+#: reads one version for both. Readers share the figures: nothing changes them once built.
+DASHBOARD_DATA = LEAD_DATA
 
 
 def count_figures(event: Event) -> Dashboard:

@@ -7,7 +7,7 @@ These functions only flush; the view that calls them commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from matchmaker.domain.scheduling import Attendee, needs_interpreter
@@ -159,20 +159,25 @@ def is_unstaffed(meeting: Meeting) -> bool:
 def list_unstaffed_meetings(event: Event) -> list[Meeting]:
     """The event's live meetings that need an interpreter and have none, in slot order."""
     unstaffed = remember(
-        "unstaffed", event, ("meetings", "participants"), lambda: _unstaffed_ids(event)
+        "unstaffed", event, ("meetings", "participants"), lambda: unstaffed_meeting_ids(event)
     )
-    if not unstaffed:
+    return meetings_by_id(unstaffed)
+
+
+def meetings_by_id(ids: Collection[int]) -> list[Meeting]:
+    """Those meetings with both people, in slot order."""
+    if not ids:
         return []
     query = (
         db.select(Meeting)
-        .where(Meeting.id.in_(unstaffed))
+        .where(Meeting.id.in_(ids))
         .options(*MEETING_PEOPLE)
         .order_by(Meeting.slot_index, Meeting.table_number)
     )
     return list(db.session.execute(query).scalars())
 
 
-def _unstaffed_ids(event: Event) -> tuple[int, ...]:
+def unstaffed_meeting_ids(event: Event) -> tuple[int, ...]:
     """Which meetings those are, decided on ids and languages alone: each participant's
     languages read once, not once per meeting, and no meeting loaded whole."""
     candidates = db.session.execute(

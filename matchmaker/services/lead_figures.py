@@ -7,16 +7,17 @@ one at 20); only the first names of the people without a meeting are loaded.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy import ColumnElement, func
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingRequest, Participant
 from matchmaker.models.meeting import LIVE, MeetingStatus
-from matchmaker.orm import utcnow
+from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.scheduling import count_schedulable_pairs, count_unbooked_pairs
 from matchmaker.services.versions import remember
 
@@ -108,12 +109,15 @@ class LeadFigures:
     meetings: MeetingFigures
 
 
-def build_lead_figures(event: Event, now: datetime | None = None) -> LeadFigures:
+def build_lead_figures(
+    event: Event, now: datetime | None = None, version: tuple[object, ...] | None = None
+) -> LeadFigures:
     """Every lead figure of ``event`` (requests overdue at ``now`` count as expired).
 
-    All but the requests' are kept until the pairs, meetings or people change: requests
-    expire with the clock, so they are counted on every call."""
-    booked, officials, partners, meetings = remember(
+    They are kept until the pairs, meetings, requests or people change; requests expire
+    with the clock, so the kept tally holds the pending ones' deadlines and each call counts
+    those passed at ``now``. ``version``: of LEAD_DATA, if the caller has it."""
+    booked, officials, partners, meetings, requests = remember(
         "lead-figures",
         event,
         LEAD_DATA,
@@ -122,14 +126,17 @@ def build_lead_figures(event: Event, now: datetime | None = None) -> LeadFigures
             list_without_meetings(event, "government", NAMES_SHOWN),
             list_without_meetings(event, "partner", NAMES_SHOWN),
             summarise_meetings(event),
+            tally_requests(event),
         ),
+        version,
     )
-    return LeadFigures(booked, officials, partners, summarise_requests(event, now), meetings)
+    return LeadFigures(booked, officials, partners, requests.at(now or utcnow()), meetings)
 
 
-#: What the kept figures count: approved pairs less blocked ones, meetings, and the people
-#: named (the event's settings are in every version).
-LEAD_DATA = ("approvals", "blocks", "meetings", "participants")
+#: What the kept figures count: approved pairs less blocked ones, meetings, requests and the
+#: people named (the event's settings are in every version). The dashboard's own figures
+#: count the same parts, so one version query serves both.
+LEAD_DATA = ("participants", "requests", "approvals", "blocks", "meetings")
 
 
 def count_booked_pairs(event: Event) -> Share:
@@ -157,24 +164,50 @@ def list_without_meetings(event: Event, kind: str, limit: int = NAMES_SHOWN) -> 
 
 def summarise_requests(event: Event, now: datetime | None = None) -> RequestFigures:
     """Requests by effective status, and the median time to answer one."""
-    moment = now or utcnow()
-    overdue = and_(
-        MeetingRequest.status == "pending",
-        MeetingRequest.expires_at.is_not(None),
-        MeetingRequest.expires_at <= moment,
-    )
-    status = case((overdue, "expired"), else_=MeetingRequest.status)
+    return tally_requests(event).at(now or utcnow())
+
+
+@dataclass(frozen=True)
+class RequestTally:
+    """Requests counted by stored status, with the deadlines of the pending ones: the
+    figures at any later moment without reading the requests again."""
+
+    by_status: tuple[tuple[str, int], ...]
+    #: When each pending request with a deadline expires, in order.
+    pending_deadlines: tuple[datetime, ...]
+    median_answer_seconds: float | None
+
+    def at(self, moment: datetime) -> RequestFigures:
+        """The figures at ``moment``: a pending request past its deadline counts as expired
+        (the periodic expiry marks it so a few minutes later)."""
+        counts = dict(self.by_status)
+        overdue = bisect.bisect_right(self.pending_deadlines, as_utc(moment))
+        return RequestFigures(
+            total=sum(counts.values()),
+            accepted=counts.get("accepted", 0),
+            declined=counts.get("declined", 0),
+            waiting=counts.get("pending", 0) - overdue,
+            expired=counts.get("expired", 0) + overdue,
+            withdrawn=counts.get("withdrawn", 0),
+            median_answer_seconds=self.median_answer_seconds,
+        )
+
+
+def tally_requests(event: Event) -> RequestTally:
     rows = db.session.execute(
-        db.select(status, func.count()).where(MeetingRequest.event_id == event.id).group_by(status)
+        db.select(MeetingRequest.status, func.count())
+        .where(MeetingRequest.event_id == event.id)
+        .group_by(MeetingRequest.status)
     ).all()
-    counts = {code: n for code, n in rows}
-    return RequestFigures(
-        total=sum(counts.values()),
-        accepted=counts.get("accepted", 0),
-        declined=counts.get("declined", 0),
-        waiting=counts.get("pending", 0),
-        expired=counts.get("expired", 0),
-        withdrawn=counts.get("withdrawn", 0),
+    deadlines = db.session.execute(
+        db.select(MeetingRequest.expires_at)
+        .where(MeetingRequest.event_id == event.id, MeetingRequest.status == "pending",
+               MeetingRequest.expires_at.is_not(None))
+        .order_by(MeetingRequest.expires_at)
+    ).scalars()  # fmt: skip
+    return RequestTally(
+        by_status=tuple((status, int(n)) for status, n in rows),
+        pending_deadlines=tuple(as_utc(moment) for moment in deadlines),
         median_answer_seconds=_median_answer_seconds(event),
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -185,25 +186,41 @@ class InvitationStatus:
 
 def invitation_status(event: Event) -> InvitationStatus:
     """How many invitations went out, how many wait, and each failed one with its reason."""
+    sent, waiting = invitation_counts(event)
+    return invitation_status_of(event, sent, waiting, failed_invitation_ids(event))
 
-    def count(*conditions: ColumnElement[bool]) -> int:
-        query = db.select(db.func.count()).select_from(Meeting)
-        return int(
-            db.session.execute(query.where(Meeting.event_id == event.id, *conditions)).scalar_one()
-        )
 
-    sent = count(Meeting.status.in_(ANNOUNCED), Meeting.invitation_sent_at.is_not(None))
-    waiting = count(
-        Meeting.status == "published",
-        Meeting.invitation_sent_at.is_(None),
-        Meeting.invitation_error == "",
+def invitation_counts(event: Event) -> tuple[int, int]:
+    """The invitations sent, and those waiting to be sent (not sent yet, no failure)."""
+    announced = and_(Meeting.status.in_(ANNOUNCED), Meeting.invitation_sent_at.is_not(None))
+    waiting = and_(Meeting.status == "published", Meeting.invitation_sent_at.is_(None),
+                   Meeting.invitation_error == "")  # fmt: skip
+    query = db.select(db.func.count().filter(announced), db.func.count().filter(waiting)).where(
+        Meeting.event_id == event.id
     )
-    failed_meetings = db.session.execute(
-        db.select(Meeting)
-        .where(Meeting.event_id == event.id, _failed())
-        .options(selectinload(Meeting.government), selectinload(Meeting.partner))
-        .order_by(Meeting.slot_index, Meeting.table_number)
-    ).scalars()
+    sent_count, waiting_count = db.session.execute(query).one()
+    return int(sent_count), int(waiting_count)
+
+
+def failed_invitation_ids(event: Event) -> tuple[int, ...]:
+    query = db.select(Meeting.id).where(Meeting.event_id == event.id, _failed())
+    return tuple(db.session.execute(query).scalars())
+
+
+def invitation_status_of(
+    event: Event, sent: int, waiting: int, failed_ids: Collection[int]
+) -> InvitationStatus:
+    """The status from its figures, the failed meetings loaded by id with their reasons."""
+    failed_meetings = (
+        db.session.execute(
+            db.select(Meeting)
+            .where(Meeting.id.in_(failed_ids))
+            .options(selectinload(Meeting.government), selectinload(Meeting.partner))
+            .order_by(Meeting.slot_index, Meeting.table_number)
+        ).scalars()
+        if failed_ids
+        else ()
+    )
     slots = event.slots()
     failed = []
     for meeting in failed_meetings:

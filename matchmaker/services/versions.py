@@ -59,15 +59,23 @@ T = TypeVar("T")
 EventId = BindParameter[int]
 
 
-def remember(name: str, event: Event, parts: Iterable[str], compute: Callable[[], T]) -> T:
+def remember(
+    name: str,
+    event: Event,
+    parts: Iterable[str],
+    compute: Callable[[], T],
+    version: tuple[object, ...] | None = None,
+) -> T:
     """``compute()``, kept per web process for the event until the ``parts`` of its data
     (or its settings) change: what it returns is shared by every request that asks, so it
     must be plain data that nobody changes (ids, counts; never rows of a session).
+    ``version`` is those parts' version when the caller has just read it for another kept
+    value (one query for both).
 
     One request computes at a time per name and event; the others asking meanwhile wait and
     take its result (twenty organisers opening a cold dashboard at once would otherwise
     each solve the same bound, and all of them wait for all twenty)."""
-    version = data_version(event, parts)
+    version = version or data_version(event, parts)
     key = (name, event.id)
     with _LOCK:
         kept = _KEPT.get(key)

@@ -115,6 +115,27 @@ def test_requests_by_how_they_stand_and_the_median_time_to_answer(app_ctx) -> No
     assert abs(figures.median_answer_seconds - 2 * 3600) < 1  # the middle of 1 h, 2 h, 3 h
 
 
+def test_kept_request_figures_follow_the_clock_past_each_deadline(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    event = create_event(days=1)
+    partner = create_participant(event, "partner")
+    hours = timedelta(hours=1)
+    for offset in (1, 2, 2, None):  # deadlines in 1 h, twice in 2 h, and none
+        official = create_participant(event, "government")
+        expires = NOW + offset * hours if offset is not None else None
+        request(event, official, partner, "pending", NOW - hours, expires=expires)
+    db.session.commit()  # the figures are kept per version: nothing changes after this
+
+    def standing(moment: datetime) -> tuple[int, int]:
+        figures = build_lead_figures(event, moment).requests
+        return figures.waiting, figures.expired
+
+    assert standing(NOW) == (4, 0)
+    assert standing(NOW + hours) == (3, 1)  # a deadline reached counts as expired
+    assert standing(NOW + 2 * hours - timedelta(seconds=1)) == (3, 1)
+    assert standing(NOW + 3 * hours) == (1, 3)
+    assert standing(NOW) == (4, 0)
+
+
 def test_the_median_of_an_even_number_of_answers_is_the_mean_of_the_middle_two(app_ctx) -> None:  # type: ignore[no-untyped-def]
     event = create_event(days=1)
     partner = create_participant(event, "partner")

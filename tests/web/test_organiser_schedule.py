@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from matchmaker.dates import event_moment
 from matchmaker.extensions import db
 from matchmaker.models import Event, Job, Meeting
-from matchmaker.services import jobs, scheduling
+from matchmaker.orm import utcnow
+from matchmaker.services import jobs, meeting_mail, scheduling
 from tests.web.organiser_world import audit_actions, draft, login_organiser, post, seed
 from tests.web.task_recorder import Tasks
 
@@ -235,7 +236,7 @@ def test_moving_a_published_meeting_sends_the_invitation_again(
 def test_the_schedule_page_names_the_first_unbooked_pairs_and_counts_the_rest(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("matchmaker.organiser.views_schedule.UNBOOKED_SHOWN", 2)
+    monkeypatch.setattr("matchmaker.services.schedule_overview.UNBOOKED_SHOWN", 2)
     data = seed(app)
     draft(app, data.event_id)
     with app.app_context():
@@ -257,6 +258,35 @@ def test_the_schedule_page_names_the_first_unbooked_pairs_and_counts_the_rest(
         db.session.commit()
     page = client.get("/organiser/schedule").get_data(as_text=True)
     assert "2 pares aprobados sin reunión" in page and "Y 1 más." not in page
+
+
+def test_the_schedule_page_follows_invitations_sent_and_failed_after_it_was_kept(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://127.0.0.1:2525")  # only read here
+    data = seed(app)
+    first, second, *_ = draft(app, data.event_id)
+    with app.app_context():
+        db.session.execute(db.update(Meeting).values(status="published"))
+        db.session.commit()
+    login_organiser(client)
+
+    def figures() -> tuple[str, str, str]:
+        page = client.get("/organiser/schedule").get_data(as_text=True)
+        found = (re.search(rf'id="invitations-{name}">(\d+)<', page) for name in
+                 ("sent", "waiting", "failed"))  # fmt: skip
+        return tuple(match.group(1) for match in found if match)  # type: ignore[return-value]
+
+    waiting = figures()
+    assert waiting[0] == "0" and waiting[2] == "0"
+    with app.app_context():  # a worker sends one invitation and fails another
+        db.session.get_one(Meeting, first).invitation_sent_at = utcnow()
+        meeting_mail.record_failure(db.session.get_one(Meeting, second), OSError("refused"))
+        db.session.commit()
+    sent, still_waiting, failed = figures()
+    assert (sent, failed) == ("1", "1") and int(still_waiting) == int(waiting[1]) - 2
+    page = client.get("/organiser/schedule").get_data(as_text=True)
+    assert page.count('class="failed-invitation"') == 1
 
 
 def test_the_grid_shows_one_day_at_a_time(app: Flask, client: FlaskClient) -> None:

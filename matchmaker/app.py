@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from matchmaker import background, config, dates, translation_lookup
+from matchmaker import background, config, dates, text_search, translation_lookup
 from matchmaker.error_pages import register_error_pages
 from matchmaker.extensions import babel, csrf, db, login_manager, migrate
 from matchmaker.http_security import register_security_headers
@@ -79,6 +79,8 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     letters ("Água" stays "Água"); PostgreSQL's folds every letter, and so does Python's,
     which replaces it: a search or an email lookup matches alike on both databases."""
     connection.create_function("lower", 1, _lower, deterministic=True)
+    connection.create_function(text_search.SQLITE_FUNCTION, 1, text_search.sqlite_fold,
+                               deterministic=True)  # fmt: skip
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

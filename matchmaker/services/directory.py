@@ -23,6 +23,7 @@ from matchmaker.domain.vocabulary import (
 from matchmaker.extensions import db
 from matchmaker.models import InterestMark, Mark, Participant
 from matchmaker.services.interest_marks import may_mark
+from matchmaker.text_search import contains_folded
 
 PAGE_SIZE = 20
 #: Longer search words are cut: nobody's name or organisation is longer than a column holds.
@@ -75,15 +76,6 @@ def _is_country(code: str) -> bool:
     return len(code) == 2 and code.isascii() and code.isalpha()
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _contains(column: Any, text: str) -> Any:
-    """Case-insensitive substring match, with LIKE's wildcards in ``text`` taken literally."""
-    return func.lower(column).like(f"%{_escape_like(text.lower())}%", escape="\\")
-
-
 def _holds(json_list: Any, item: str) -> Any:
     """A JSON list of strings holds ``item`` (a vocabulary value: no quotes or wildcards)."""
     return cast(json_list, String).like(f'%"{item}"%')
@@ -93,7 +85,10 @@ def _where(reader: Participant, filters: DirectoryFilters) -> list[Any]:
     conditions = [Participant.event_id == reader.event_id, Participant.kind == other_kind(reader)]
     for word in filters.query.split():
         conditions.append(
-            or_(_contains(Participant.name, word), _contains(Participant.organisation, word))
+            or_(
+                contains_folded(Participant.name, word),
+                contains_folded(Participant.organisation, word),
+            )
         )
     if filters.organisation_type:
         conditions.append(Participant.organisation_type == filters.organisation_type)

@@ -23,6 +23,7 @@ from matchmaker.models.participant import ROLE_FOR_KIND
 from matchmaker.orm import as_utc, utcnow
 from matchmaker.services.accounts import AccountError, get_user_by_email
 from matchmaker.services.mail import Mail, send_mail
+from matchmaker.text_search import contains_folded
 
 INVITATION_MAX_AGE = timedelta(days=14)
 _SALT = "matchmaker.invitation"
@@ -99,10 +100,9 @@ def account_page(event: Event, filters: AccountFilters, page: int, size: int) ->
     if filters.status:
         query = query.where(account_status() == filters.status)
     if filters.search:
-        text = filters.search.lower()
         columns = (Participant.name, Participant.organisation, Participant.email,
                    Participant.external_id)  # fmt: skip
-        query = query.where(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+        query = query.where(or_(*(contains_folded(c, filters.search) for c in columns)))
     matching = db.session.execute(
         db.select(func.count()).select_from(query.subquery())
     ).scalar_one()

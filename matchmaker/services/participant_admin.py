@@ -28,6 +28,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import audit, cancellations, participants
 from matchmaker.services.matching import request_recompute
+from matchmaker.text_search import contains_folded
 
 #: Fields the matching reads: changing one asks for the suggestions to be recomputed.
 MATCHING_FIELDS = frozenset({"kind", "themes", "languages", "description"})
@@ -93,10 +94,9 @@ def filtered_participants(event: Event, filters: ParticipantFilters) -> Select[P
 
 
 def _matches(text: str):  # type: ignore[no-untyped-def]
-    needle = text.strip().lower()
     columns = (Participant.name, Participant.organisation, Participant.email,
                Participant.external_id)  # fmt: skip
-    return or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))
+    return or_(*(contains_folded(c, text.strip()) for c in columns))
 
 
 def countries(event: Event) -> list[str]:

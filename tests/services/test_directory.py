@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import String
 
 from matchmaker.domain.embedding import HashingEmbedder
 from matchmaker.extensions import db
@@ -14,6 +17,7 @@ from matchmaker.models import Event, InterestMark, Mark, MatchSuggestion, Partic
 from matchmaker.services import interest_marks, matching, suggestions
 from matchmaker.services.directory import DirectoryFilters, directory_page, get_counterpart
 from matchmaker.services.match_review import MatchFilters, match_page
+from matchmaker.text_search import fold, folded
 from tests.factories import create_event, create_participant
 
 
@@ -78,6 +82,28 @@ def test_search_and_filters(world: World) -> None:
     assert names(world, query="bruno", theme="public-services", language="es") == ["bruno silva"]
     # Values no vocabulary knows filter nothing, and never fail.
     assert len(names(world, theme="x%", language="'; --", country="ZZZ", query="\x00")) == 3
+
+
+def test_search_ignores_accents_both_ways(world: World) -> None:
+    assert names(world, query="perez") == ["Bruno Pérez"]  # typed without the accent
+    assert names(world, query="PÉREZ") == ["Bruno Pérez"]
+    create_participant(world.event, "partner", name="José Muñoz", organisation="São Água")
+    create_participant(world.event, "partner", name="Jose Munoz", organisation="Sao Agua")
+    db.session.commit()
+    both = ["José Muñoz", "Jose Munoz"]
+    assert sorted(names(world, query="jose muñoz")) == sorted(both)
+    assert sorted(names(world, query="SÃO água")) == sorted(both)
+    assert names(world, query="semáforos") == []  # descriptions are not searched
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet="aAeEnNoOcCzZ áÁàãÃâéÉêíÍóÓôõúÚüÜçÇñÑ%_'\\", max_size=12))
+def test_the_database_folds_text_as_python_does(app_ctx: Flask, text: str) -> None:
+    # The words searched for are folded in Python, the columns in SQL: they must agree.
+    query = db.select(folded(db.literal(text, String())))
+    assert db.session.execute(query).scalar_one() == fold(text)
 
 
 def test_pages_are_cut_in_sql_and_past_the_end_is_the_last(world: World) -> None:

@@ -46,6 +46,10 @@ def test_the_page_filters_in_sql_and_the_picker_resolves_text(app_ctx: Flask) ->
     create_participant(event, "government", name="Ana Gómez", country="BR")
     page = participant_admin.participant_page(event, ParticipantFilters(search="ana"), 1, 2)
     assert (page.matching, page.pages, len(page.rows)) == (3, 2, 2)
+    typed_plain = participant_admin.participant_page(
+        event, ParticipantFilters(search="GOMEZ"), 1, 2
+    )
+    assert [p.name for p in typed_plain.rows] == ["Ana Gómez"]  # accents and case aside
     only = ParticipantFilters(kind="partner", language="pt")
     assert participant_admin.participant_page(event, only, 1, 10).rows == [ana]
     assert participant_admin.participant_page(event, ParticipantFilters(country="BR"), 1, 10)

@@ -271,6 +271,8 @@ def test_the_accounts_list_filters_by_status_and_search_in_the_database(
     )
     found = client.get("/organiser/accounts?q=ÁGUA 100%").get_data(as_text=True)
     assert found.count('name="ids"') == 1 and "Água 100% Limpa" in found
+    plain = client.get("/organiser/accounts?q=agua 100").get_data(as_text=True)
+    assert plain.count('name="ids"') == 1  # typed without the accent
     assert (
         client.get("/organiser/accounts?q=100%25_").get_data(as_text=True).count('name="ids"') == 0
     )  # % and _ are plain characters in a search, not patterns

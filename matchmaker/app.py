@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from matchmaker import background, config, dates, text_search, translation_lookup
+from matchmaker import background, config, dates, page_cache, text_search, translation_lookup
 from matchmaker.error_pages import register_error_pages
 from matchmaker.extensions import babel, csrf, db, login_manager, migrate
 from matchmaker.http_security import register_security_headers
@@ -47,6 +47,7 @@ def create_app(
     register_security_headers(app)
     register_error_pages(app)
     register_throttling(app)
+    page_cache.register(app)  # last: its hook answers before the view, after the others
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals.update(dates.TEMPLATE_HELPERS)  # one format per kind of date
     from workers.celery_app import celery_init_app

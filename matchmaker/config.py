@@ -55,6 +55,8 @@ ENVIRONMENT_VARIABLES = {
     "MATCHMAKER_BROKER_VISIBILITY_TIMEOUT": "seconds before Redis re-delivers the task of a "
     "worker that died (default 3600; longer than the longest task)",
     "MATCHMAKER_TASKS_EAGER": "1 runs tasks in-process instead of on a worker (debugging only)",
+    "MATCHMAKER_PAGE_CACHE_SIZE": "participants' pages each web process keeps until the data "
+    "changes (default 4000, about 15 KB each; 0 keeps none)",
     # Periodic work (workers/periodic.py, sent by Celery beat).
     "MATCHMAKER_REMINDER_MINUTES": "minutes before a meeting both sides get a reminder mail "
     "(default 15; 0 sends none)",
@@ -128,6 +130,7 @@ def build_config(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": UI_LANGUAGES,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_CACHE_SIZE": int(env.get("MATCHMAKER_PAGE_CACHE_SIZE") or 4000),
         **throttling_settings(broker_url),
         **webhook_settings(),
         # Never sent with another site's requests; script cannot read it. Secure when the

@@ -16,6 +16,7 @@ from matchmaker.models.meeting import Meeting
 from matchmaker.models.meeting_changes import MeetingFeedback, MoveRequest
 from matchmaker.models.messages import Message, Notification, ThreadReport
 from matchmaker.models.participant import Participant, User
+from matchmaker.models.revision import DataRevision
 from matchmaker.models.standby import StandbyOffer
 from matchmaker.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -23,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BlockedPair",
+    "DataRevision",
     "EmbeddingCacheEntry",
     "Event",
     "ExportFile",

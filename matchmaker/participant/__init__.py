@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, render_template
 
 from matchmaker import background
 from matchmaker.auth.access import current_participant, participant_required
+from matchmaker.page_cache import kept_page
 from matchmaker.urls import can_mail_links, public_base_url
 
 bp = Blueprint("participant", __name__, url_prefix="/me")
@@ -29,6 +30,7 @@ def enqueue_request_notices() -> None:
 
 
 @bp.route("/")
+@kept_page
 @participant_required
 def index() -> str:
     from matchmaker.services.agendas import count_meetings

@@ -14,6 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, Participant
 from matchmaker.models.meeting import OUTCOMES
 from matchmaker.orm import utcnow
+from matchmaker.page_cache import kept_page
 from matchmaker.participant import bp
 from matchmaker.participant.forms import ActionForm, OutcomeForm
 from matchmaker.participant.now_next import agenda_top
@@ -73,12 +74,14 @@ def _filename(participant: Participant, extension: str) -> str:
 
 
 @bp.route("/agenda")
+@kept_page
 @participant_required
 def agenda() -> str:
     return _render_agenda("participant/agenda.html")
 
 
 @bp.route("/agenda/print")
+@kept_page
 @participant_required
 def agenda_print() -> str:
     return _render_agenda("participant/agenda_print.html")

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.dates import reader_locale
 from matchmaker.extensions import db
+from matchmaker.page_cache import kept_page
 from matchmaker.participant import bp
 from matchmaker.participant.forms import ProfileForm
 from matchmaker.services.profiles import (
@@ -21,6 +22,7 @@ from matchmaker.services.profiles import (
 
 
 @bp.route("/profile", methods=["GET", "POST"])
+@kept_page
 @participant_required
 def profile() -> str | Response:
     participant = current_participant()

@@ -16,6 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Participant
 from matchmaker.models.meeting import ANNOUNCED
 from matchmaker.orm import utcnow
+from matchmaker.page_cache import kept_page
 from matchmaker.participant import bp, enqueue_request_notices
 from matchmaker.participant.forms import ActionForm, RequestForm
 from matchmaker.services import requests as service
@@ -75,6 +76,7 @@ def new_request(participant_id: int) -> str | Response:
 
 
 @bp.route("/requests")
+@kept_page
 @participant_required
 def requests() -> str:
     participant = current_participant()

@@ -7,6 +7,7 @@ from flask import render_template, request
 from matchmaker.auth.access import current_participant, participant_required
 from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import THEMES, theme_label
+from matchmaker.page_cache import kept_page
 from matchmaker.participant import bp
 from matchmaker.participant.reasons import Reader, describe_reasons, strength_words
 from matchmaker.participant.views_directory import MarkForm
@@ -20,6 +21,7 @@ from matchmaker.services.suggestions import (
 
 
 @bp.route("/suggestions")
+@kept_page
 @participant_required
 def suggestions() -> str:
     participant = current_participant()

@@ -53,6 +53,23 @@ class LiveServer:
                 db.session.remove()
 
 
+def _closing(app: Any) -> Any:
+    """The app, each response read whole and closed before the server writes it. Werkzeug's
+    development server skips closing a response when the browser drops the connection (it
+    aborts an icon's request as it navigates away), which leaves the icon's file open until
+    the garbage collector warns about it in whatever test runs then."""
+
+    def wsgi(environ: Any, start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real app on 127.0.0.1 and a free port, in a thread, on a migrated SQLite file."""
@@ -69,7 +86,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     # server sends go to its own broker, whatever other tests created meanwhile.
     celery = app.extensions["celery"]
     app.before_request(lambda: celery.set_current())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}/"  # as `matchmaker serve` sets it
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

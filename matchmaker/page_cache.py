@@ -127,7 +127,7 @@ def _serve_kept_page() -> Response | None:
     user_id, _, token = login.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19 and token):
         return None
-    row = db.session.execute(_LOGIN_AND_REVISION, {"user_id": int(user_id)}).first()
+    row = _login_and_revision(int(user_id))
     if row is None or not row[0] or not hmac.compare_digest(row[0], token):
         return None  # the usual way answers (a logged-out session goes to the login page)
     key = (
@@ -144,6 +144,14 @@ def _serve_kept_page() -> Response | None:
         g.page_key = key  # rendered now, then kept (see _keep_page)
         return None
     return Response(body, 200, mimetype="text/html")
+
+
+def _login_and_revision(user_id: int) -> Any:
+    """The account's session token and the revision, outside any transaction: a kept page
+    then costs no BEGIN and no ROLLBACK, and the request's session never opens one."""
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return autocommit.execute(_LOGIN_AND_REVISION, {"user_id": user_id}).first()
 
 
 def _is_kept(app: Flask, endpoint: str | None) -> bool:

@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.session import ORMExecuteState
@@ -116,11 +116,22 @@ class PageCache:
 
 
 def _serve_kept_page() -> Response | None:
-    from flask import current_app
-
     cache: PageCache = current_app.extensions["matchmaker.page_cache"]
     if cache.size <= 0 or request.method != "GET" or not _is_kept(current_app, request.endpoint):
         return None
+    key = _page_key()
+    if key is None:
+        return None  # the usual way answers (a logged-out session goes to the login page)
+    body = cache.get(key)
+    if body is None:
+        g.page_key = key  # rendered now, then kept (see _keep_page)
+        return None
+    return Response(body, 200, mimetype="text/html")
+
+
+def _page_key() -> tuple[object, ...] | None:
+    """The key of this request's page, once its login is checked; None without a valid login
+    or with a message to show."""
     login = session.get(LOGIN_KEY)
     if not isinstance(login, str) or "_flashes" in session:
         return None
@@ -129,21 +140,16 @@ def _serve_kept_page() -> Response | None:
         return None
     row = _login_and_revision(int(user_id))
     if row is None or not row[0] or not hmac.compare_digest(row[0], token):
-        return None  # the usual way answers (a logged-out session goes to the login page)
-    key = (
+        return None
+    return (
         request.full_path,
         int(user_id),
-        row[1],
+        row[1],  # the revision
         int(time.time() // 60),
         session.get(CSRF_KEY),
         session.get("locale"),
         request.headers.get("Accept-Language", ""),
     )
-    body = cache.get(key)
-    if body is None:
-        g.page_key = key  # rendered now, then kept (see _keep_page)
-        return None
-    return Response(body, 200, mimetype="text/html")
 
 
 def _login_and_revision(user_id: int) -> Any:
@@ -168,8 +174,6 @@ def _keep_page(response: Response) -> Response:
         and not response.direct_passthrough
         and not session.modified
     ):
-        from flask import current_app
-
         current_app.extensions["matchmaker.page_cache"].put(key, response.get_data())
     return response
 

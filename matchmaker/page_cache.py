@@ -24,7 +24,6 @@ lifetime, and the least recently used are dropped beyond the configured size.
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +36,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.session import ORMExecuteState
 from werkzeug.wrappers import Response
 
+from matchmaker.auth.sessions import parse_login_id, token_is_current
 from matchmaker.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -132,18 +132,16 @@ def _serve_kept_page() -> Response | None:
 def _page_key() -> tuple[object, ...] | None:
     """The key of this request's page, once its login is checked; None without a valid login
     or with a message to show."""
-    login = session.get(LOGIN_KEY)
-    if not isinstance(login, str) or "_flashes" in session:
+    login = parse_login_id(session.get(LOGIN_KEY))
+    if login is None or "_flashes" in session:
         return None
-    user_id, _, token = login.partition(":")
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19 and token):
-        return None
-    row = _login_and_revision(int(user_id))
-    if row is None or not row[0] or not hmac.compare_digest(row[0], token):
+    user_id, token = login
+    row = _login_and_revision(user_id)
+    if row is None or not token_is_current(row[0], token):
         return None
     return (
         request.full_path,
-        int(user_id),
+        user_id,
         row[1],  # the revision
         int(time.time() // 60),
         session.get(CSRF_KEY),

@@ -29,15 +29,31 @@ def new_session_token() -> str:
 
 def load_user_from_session_id(session_id: str) -> User | None:
     """The account a stored login id names, if its token is still the account's current one."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isascii() or not user_id.isdigit() or not token:
+    login = parse_login_id(session_id)
+    if login is None:
         return None
     # A participant's pages all need their profile and event: one query instead of three.
     with_profile = joinedload(User.participant).joinedload(Participant.event)
-    user = db.session.get(User, int(user_id), options=[with_profile]) if len(user_id) < 19 else None
-    if user is None or not user.session_token:
+    user = db.session.get(User, login[0], options=[with_profile])
+    if user is None or not token_is_current(user.session_token, login[1]):
         return None
-    return user if hmac.compare_digest(user.session_token, token) else None
+    return user
+
+
+def parse_login_id(session_id: object) -> tuple[int, str] | None:
+    """(account id, session token) of a stored login id ``"<id>:<token>"``; None when it is
+    not one (an id too long for the column is none either)."""
+    if not isinstance(session_id, str):
+        return None
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) >= 19 or not token:
+        return None
+    return int(user_id), token
+
+
+def token_is_current(stored: str | None, token: str) -> bool:
+    """The login's token is the account's current one (compared in constant time)."""
+    return bool(stored) and hmac.compare_digest(stored, token)  # type: ignore[arg-type]
 
 
 def start_session(user: User) -> None:

@@ -53,7 +53,7 @@ def parse_login_id(session_id: object) -> tuple[int, str] | None:
 
 def token_is_current(stored: str | None, token: str) -> bool:
     """The login's token is the account's current one (compared in constant time)."""
-    return bool(stored) and hmac.compare_digest(stored, token)  # type: ignore[arg-type]
+    return stored is not None and stored != "" and hmac.compare_digest(stored, token)
 
 
 def start_session(user: User) -> None:

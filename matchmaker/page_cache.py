@@ -3,7 +3,8 @@
 At a congress, thousands of phones reload the same few pages (home, agenda, suggestions,
 requests, profile) between meetings; most reloads find nothing new. A view marked
 ``@kept_page`` is rendered once per reader and then served from memory until the data
-changes, which costs one small query instead of the page's queries and template.
+changes. A WSGI layer in front of Flask (``KeptPages``) serves it: a reload costs reading the
+session cookie and one small query, not Flask's request, the page's queries and template.
 
 *When is a page still true?* Every transaction that writes a table people see raises one
 number, the data's revision (``DataRevision``), as its last statement, so the number and the
@@ -18,7 +19,8 @@ and browser ask for, and the minute (the agenda's check-in buttons and "now" fol
 clock). The login is checked as on every request: the session's token against the account's,
 in the same query as the number. A request with a message to show (a flash) is rendered, and
 so is anything but a plain GET; only a 200 HTML page whose rendering did not change the
-session is kept. Entries also expire after ``MAX_AGE`` seconds, well inside the CSRF token's
+session (nor set any cookie) is kept, with the headers it was sent with. Only the newest page
+per key is kept. Entries also expire after ``MAX_AGE`` seconds, well inside the CSRF token's
 lifetime, and the least recently used are dropped beyond the configured size.
 """
 
@@ -27,17 +29,23 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, current_app, g, request, session
-from sqlalchemy import event, text
+from flask.wrappers import Request
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.session import ORMExecuteState
 from werkzeug.wrappers import Response
 
 from matchmaker.auth.sessions import parse_login_id, token_is_current
 from matchmaker.extensions import db
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +67,8 @@ UNSEEN_TABLES = frozenset(
 MAX_AGE = 300
 #: The session keys of a login (Flask-Login) and of the CSRF secret (Flask-WTF).
 LOGIN_KEY, CSRF_KEY = "_user_id", "csrf_token"
+#: The response headers a kept page is not served with: they belong to one response.
+NOT_REPLAYED = frozenset({"set-cookie", "date", "server"})
 
 _RAISE = text(
     "INSERT INTO data_revision (id, number) VALUES (1, 1) "
@@ -69,6 +79,8 @@ _LOGIN_AND_REVISION = text(
     "FROM user_account WHERE id = :user_id"
 )
 _DUE = "matchmaker.revision_due"
+#: Where a rendered page that may be kept leaves its key and revision for KeptPages.
+TO_KEEP = "matchmaker.page_to_keep"
 
 
 def kept_page(view: F) -> F:
@@ -79,83 +91,165 @@ def kept_page(view: F) -> F:
 
 
 def register(app: Flask) -> None:
-    app.extensions["matchmaker.page_cache"] = PageCache(int(app.config.get("PAGE_CACHE_SIZE", 0)))
-    app.before_request(_serve_kept_page)
-    app.after_request(_keep_page)
+    cache = PageCache(int(app.config.get("PAGE_CACHE_SIZE", 0)))
+    app.extensions["matchmaker.page_cache"] = cache
+    if cache.size > 0:
+        app.wsgi_app = KeptPages(app, cache, app.wsgi_app)  # type: ignore[method-assign]
+        app.before_request(_note_page_to_keep)
+        app.after_request(_keep_page)
     _watch_writes()
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    revision: int | None
+    kept_at: float
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks for which page, as the session cookie says (the login not yet checked)."""
+
+    key: Hashable
+    user_id: int
+    token: str
+
+
 class PageCache:
-    """Rendered pages by key, each with the moment it was kept; least recently used first out."""
+    """Kept pages by reader's key, only the newest per key; least recently used first out."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> KeptPage | None:
         with self._lock:
             kept = self._pages.get(key)
             if kept is None:
                 return None
-            if time.monotonic() - kept[0] > MAX_AGE:
+            if time.monotonic() - kept.kept_at > MAX_AGE:
                 del self._pages[key]
                 return None
             self._pages.move_to_end(key)
-            return kept[1]
+            return kept
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, page: KeptPage) -> None:
         with self._lock:
-            self._pages[key] = (time.monotonic(), body)
+            self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
 
-# -- reading -------------------------------------------------------------------------------
-
-
-def _serve_kept_page() -> Response | None:
-    cache: PageCache = current_app.extensions["matchmaker.page_cache"]
-    if cache.size <= 0 or request.method != "GET" or not _is_kept(current_app, request.endpoint):
-        return None
-    key = _page_key()
-    if key is None:
-        return None  # the usual way answers (a logged-out session goes to the login page)
-    body = cache.get(key)
-    if body is None:
-        g.page_key = key  # rendered now, then kept (see _keep_page)
-        return None
-    return Response(body, 200, mimetype="text/html")
-
-
-def _page_key() -> tuple[object, ...] | None:
-    """The key of this request's page, once its login is checked; None without a valid login
-    or with a message to show."""
+def reader_of(environ: WSGIEnvironment, session: Mapping[str, Any]) -> Reader | None:
+    """The reader of this request, from its session; None without a login or with a message
+    to show (a flash: the page is rendered to show it once)."""
     login = parse_login_id(session.get(LOGIN_KEY))
     if login is None or "_flashes" in session:
         return None
-    user_id, token = login
-    row = _login_and_revision(user_id)
-    if row is None or not token_is_current(row[0], token):
-        return None
-    return (
-        request.full_path,
-        user_id,
-        row[1],  # the revision
-        int(time.time() // 60),
+    key = (
+        environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        login[0],
+        current_minute(),
         session.get(CSRF_KEY),
         session.get("locale"),
-        request.headers.get("Accept-Language", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
+    return Reader(key, *login)
 
 
-def _login_and_revision(user_id: int) -> Any:
+def current_minute() -> int:
+    return int(time.time() // 60)
+
+
+def login_and_revision(engine: Engine, user_id: int) -> Any:
     """The account's session token and the revision, outside any transaction: a kept page
-    then costs no BEGIN and no ROLLBACK, and the request's session never opens one."""
-    with db.engine.connect() as connection:
+    then costs no BEGIN and no ROLLBACK."""
+    with engine.connect() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         return autocommit.execute(_LOGIN_AND_REVISION, {"user_id": user_id}).first()
+
+
+# -- reading: before Flask -----------------------------------------------------------------
+
+
+class KeptPages:
+    """The WSGI layer that answers a kept page before Flask is asked: a reload then costs
+    reading the session cookie, one query (the login and the revision) and writing the page.
+    Anything else, and any doubt, goes to Flask, which renders and keeps (see _keep_page)."""
+
+    def __init__(self, app: Flask, cache: PageCache, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.cache = cache
+        self.wsgi_app = wsgi_app
+        self._engine: Engine | None = None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return self.wsgi_app(environ, start_response)
+        page = self._kept_page(environ)
+        if page is not None:
+            start_response("200 OK", page.headers)
+            return [page.body]
+        answer: list[Any] = []
+
+        def note_answer(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            answer[:] = [status, headers]
+            return start_response(status, headers, *exc_info)
+
+        body = self.wsgi_app(environ, note_answer)
+        to_keep = environ.get(TO_KEEP)
+        if to_keep is None:
+            return body
+        data = _read_whole(body)
+        status, headers = answer
+        if status.startswith("200 ") and not any(k.lower() == "set-cookie" for k, _ in headers):
+            replayed = [(k, v) for k, v in headers if k.lower() not in NOT_REPLAYED]
+            key, revision = to_keep
+            self.cache.put(key, KeptPage(revision, time.monotonic(), data, replayed))
+        return [data]
+
+    def _kept_page(self, environ: WSGIEnvironment) -> KeptPage | None:
+        interface = self.app.session_interface
+        session = interface.open_session(self.app, Request(environ))
+        reader = reader_of(environ, session) if session is not None else None
+        page = self.cache.get(reader.key) if reader is not None else None
+        if reader is None or page is None:
+            return None
+        try:
+            row = login_and_revision(self.engine, reader.user_id)
+        except SQLAlchemyError:
+            return None  # Flask answers, with the usual page for a database that is down
+        if row is None or not token_is_current(row[0], reader.token) or row[1] != page.revision:
+            return None
+        return page
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+
+# -- keeping: in Flask ----------------------------------------------------------------------
+
+
+def _note_page_to_keep() -> None:
+    """Before a kept view renders: note its reader's key and the revision read now, so the
+    page is kept under a revision no newer than its data."""
+    if request.method != "GET" or not _is_kept(current_app, request.endpoint):
+        return
+    reader = reader_of(request.environ, session)
+    if reader is None:
+        return  # the usual way answers (a logged-out session goes to the login page)
+    row = login_and_revision(db.engine, reader.user_id)
+    if row is not None and token_is_current(row[0], reader.token):
+        g.page_to_keep = (reader.key, row[1])
 
 
 def _is_kept(app: Flask, endpoint: str | None) -> bool:
@@ -164,16 +258,27 @@ def _is_kept(app: Flask, endpoint: str | None) -> bool:
 
 
 def _keep_page(response: Response) -> Response:
-    key = g.pop("page_key", None)
+    """After a kept view: mark a page that may be kept; KeptPages keeps it as sent, once every
+    other hook has added its headers (a session saved now, with a cookie, is never kept)."""
+    to_keep = g.pop("page_to_keep", None)
     if (
-        key is not None
+        to_keep is not None
         and response.status_code == 200
         and response.mimetype == "text/html"
         and not response.direct_passthrough
         and not session.modified
     ):
-        current_app.extensions["matchmaker.page_cache"].put(key, response.get_data())
+        request.environ[TO_KEEP] = to_keep
     return response
+
+
+def _read_whole(body: Iterable[bytes]) -> bytes:
+    try:
+        return b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 # -- writing ---------------------------------------------------------------------------------

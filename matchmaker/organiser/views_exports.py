@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matchmaker import background
@@ -11,9 +12,12 @@ from matchmaker.auth.access import organiser_required
 from matchmaker.dates import reader_locale
 from matchmaker.domain.vocabulary import theme_label
 from matchmaker.extensions import db
+from matchmaker.fragments import fragment_cache
+from matchmaker.models import Event
 from matchmaker.organiser import bp
 from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm
+from matchmaker.page_cache import current_minute
 from matchmaker.services import agenda_pdf, audit, exports, jobs
 from matchmaker.services.dashboard import COLUMNS, DASHBOARD_DATA, build_dashboard
 from matchmaker.services.lead_figures import build_lead_figures
@@ -24,8 +28,20 @@ from matchmaker.services.versions import data_version
 @bp.route("/dashboard")
 @organiser_required
 def dashboard() -> str:
+    """The figures are the same for every organiser: rendered once per version of the data and
+    minute (requests expire and meetings are held as time passes), in each language."""
     event = current_event()
     version = data_version(event, DASHBOARD_DATA)  # one read for the figures and the lead ones
+    figures_html = fragment_cache("dashboard").get(
+        (event.id, reader_locale()),
+        (version, current_minute()),
+        lambda: _dashboard_figures(event, version),
+    )
+    return render_template("organiser/dashboard.html", event=event,
+                           figures_html=Markup(figures_html))  # fmt: skip
+
+
+def _dashboard_figures(event: Event, version: tuple[object, ...]) -> str:
     figures = build_dashboard(event, version)
     histogram = figures.meetings_per_official
     plots = []
@@ -47,7 +63,7 @@ def dashboard() -> str:
             [figures.by_theme[t]["participants"] for t in themes],
             title=_("Participantes por tema"), horizontal=True,
         ))  # fmt: skip
-    return render_template("organiser/dashboard.html", event=event, figures=figures,
+    return render_template("organiser/_dashboard_figures.html", event=event, figures=figures,
                            lead=build_lead_figures(event, version=version), columns=COLUMNS,
                            plots=plots)  # fmt: skip
 

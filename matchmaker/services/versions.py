@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    text,
     true,
 )
 
@@ -102,13 +104,28 @@ _LOCK = threading.Lock()
 
 def data_version(event: Event, parts: Iterable[str]) -> tuple[object, ...]:
     """The event's settings and the ``parts`` of its data, summed up in one query that reads
-    each table once (a part's figures are aggregates of one scan)."""
+    each table once (a part's figures are aggregates of one scan).
+
+    The scan is kept per web process under the data's revision (``page_cache``: one number
+    raised by every transaction that writes these tables), so while nothing is written an
+    organiser's page reads one row instead of scanning the event's tables."""
     parts = tuple(parts)
     if not parts:
         return (event.id, event.updated_at)
+    revision = db.session.execute(_REVISION).scalar()
+    scans: dict[tuple[int, tuple[str, ...]], tuple[int, tuple[object, ...]]]
+    scans = current_app.extensions.setdefault("matchmaker.version_scans", {})
+    kept = scans.get((event.id, parts))
+    if revision is not None and kept is not None and kept[0] == revision:
+        return (event.id, event.updated_at, *kept[1])
     query = _version_query(parts, db.session.get_bind().dialect.name)
-    row = db.session.execute(query, {"event_id": event.id}).one()
+    row = tuple(db.session.execute(query, {"event_id": event.id}).one())
+    if revision is not None:  # read before the scan: the scan is at least that new
+        scans[(event.id, parts)] = (revision, row)
     return (event.id, event.updated_at, *row)
+
+
+_REVISION = text("SELECT number FROM data_revision WHERE id = 1")
 
 
 @functools.lru_cache(maxsize=64)

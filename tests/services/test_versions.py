@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import event as sql_event
 
 from matchmaker.extensions import db
 from matchmaker.models import Participant
@@ -43,3 +44,24 @@ def test_a_second_edit_within_a_second_changes_the_version(app_ctx: Flask) -> No
     person.name = "Una Tercera"
     db.session.commit()
     assert len({before, middle, data_version(event, ["participants"])}) == 3
+
+
+def test_while_nothing_is_written_a_version_reads_one_row(app_ctx: Flask) -> None:
+    event = create_event()
+    people = [create_participant(event) for _ in range(3)]
+    db.session.commit()
+    first = data_version(event, ["participants", "meetings"])
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sql_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert data_version(event, ["participants", "meetings"]) == first
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", note)
+    assert len(statements) == 1 and "data_revision" in statements[0]
+    db.session.get_one(Participant, people[1].id).name = "Otro Nombre"  # the scan again
+    db.session.commit()
+    assert data_version(event, ["participants", "meetings"]) != first

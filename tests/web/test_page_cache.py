@@ -12,7 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event as sql_event
+from sqlalchemy.exc import OperationalError
 
+from matchmaker import page_cache
 from matchmaker.auth.sessions import end_all_sessions
 from matchmaker.extensions import db
 from matchmaker.models import DataRevision, Job, Participant, User
@@ -20,6 +22,12 @@ from tests.conftest import make_app
 from tests.web.participant_world import add_meeting, login_as, make_people, post
 
 pytestmark = pytest.mark.usefixtures("tasks")
+
+
+@pytest.fixture(autouse=True)
+def one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are kept per minute: a test crossing one would see a page rendered again."""
+    monkeypatch.setattr(page_cache, "current_minute", lambda: 29_000_000)
 
 KEPT_PAGES = ("/me/", "/me/agenda", "/me/agenda/print", "/me/suggestions", "/me/requests",
               "/me/profile")  # fmt: skip
@@ -66,6 +74,55 @@ def test_a_kept_page_costs_one_statement_until_the_data_changes(
         db.session.get_one(Participant, people.partner).organisation = "Agua Pura SAPI"
         db.session.commit()
     assert "Agua Pura SAPI" in client.get("/me/agenda").get_data(as_text=True)
+
+
+def test_a_kept_page_is_sent_as_it_was_first_sent(app: Flask, client: FlaskClient) -> None:
+    people = make_people(app)
+    login_as(app, client, people.official)
+    client.get("/me/agenda")  # the session's CSRF secret is stored: a cookie, not kept
+    first = client.get("/me/agenda")
+    again = client.get("/me/agenda")  # answered before Flask (KeptPages)
+    assert "Set-Cookie" not in again.headers
+    assert again.get_data() == first.get_data()
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "Vary",
+                 "Content-Type", "Content-Length", "Cache-Control"):  # fmt: skip
+        assert again.headers[name] == first.headers[name], name
+
+
+def test_a_forged_session_gets_no_kept_page(app: Flask, client: FlaskClient) -> None:
+    people = make_people(app)
+    login_as(app, client, people.official)
+    client.get("/me/agenda")
+    client.get("/me/agenda")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    stranger = app.test_client()  # the same session, its signature changed
+    stranger.set_cookie(
+        "session", cookie.value[:-2] + ("AA" if cookie.value[-2:] != "AA" else "BB")
+    )
+    assert stranger.get("/me/agenda").status_code == 302  # to the login page
+
+
+def test_a_database_that_fails_the_check_leaves_the_answer_to_flask(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = make_people(app)
+    login_as(app, client, people.official)
+    client.get("/me/agenda")
+    kept = client.get("/me/agenda").get_data()
+    calls = []
+
+    def fails_once(engine, user_id):  # type: ignore[no-untyped-def]
+        calls.append(user_id)
+        if len(calls) == 1:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return page_cache.login_and_revision.__wrapped__(engine, user_id)
+
+    fails_once.__wrapped__ = page_cache.login_and_revision  # type: ignore[attr-defined]
+    monkeypatch.setattr(page_cache, "login_and_revision", fails_once)
+    answer = client.get("/me/agenda")
+    assert answer.status_code == 200 and answer.get_data() == kept  # rendered by Flask
+    assert len(calls) == 2  # the failed check, then Flask's own
 
 
 def test_a_write_from_another_process_shows_at_once(

@@ -331,3 +331,12 @@ def test_the_accounts_list_shows_logins_and_deactivations_made_after_it_was_kept
     assert post(client, f"/organiser/accounts/{user_id}/active", {"active": "0"},
                 token_from=ACCOUNTS).status_code == 302  # fmt: skip
     assert '<span class="badge bad">Desactivada</span>' in grid(client, ACCOUNTS)
+
+
+def test_the_dashboard_follows_the_readers_language(app: Flask, client: FlaskClient) -> None:
+    seed(app)
+    login_organiser(client)
+    spanish = client.get("/organiser/dashboard").get_data(as_text=True)
+    english = client.get("/organiser/dashboard?lang=en").get_data(as_text=True)
+    assert "Lo esencial" in spanish and "Lo esencial" not in english
+    assert "Lo esencial" in client.get("/organiser/dashboard?lang=es").get_data(as_text=True)

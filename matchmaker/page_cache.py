@@ -193,8 +193,14 @@ class KeptPages:
             return self.wsgi_app(environ, start_response)
         page = self._kept_page(environ)
         if page is not None:
-            start_response("200 OK", page.headers)
+            start_response("200 OK", list(page.headers))
             return [page.body]
+        return self._answer_and_keep(environ, start_response)
+
+    def _answer_and_keep(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Flask answers; a page it marked to keep (``TO_KEEP``) is kept as it was sent."""
         answer: list[Any] = []
 
         def note_answer(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
@@ -309,6 +315,11 @@ def _note_statement_writes(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table is None or _seen(getattr(table, "name", "")):
         state.session.info[_DUE] = True
+
+
+def writes_pending(session: Session) -> bool:
+    """This session's transaction has written a table people see and not yet committed."""
+    return bool(session.info.get(_DUE))
 
 
 def _seen(table: str) -> bool:

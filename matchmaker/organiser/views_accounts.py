@@ -21,7 +21,7 @@ from matchmaker.organiser.common import actor, current_event
 from matchmaker.organiser.forms import ActionForm, OrganiserAccountForm
 from matchmaker.services import audit, invitations
 from matchmaker.services.accounts import AccountError
-from matchmaker.services.versions import data_version
+from matchmaker.services.versions import data_version, kept_while_unchanged
 from matchmaker.urls import has_public_address, public_base_url
 
 #: Participants per page of the accounts list (as many as the match list shows: each row
@@ -43,7 +43,9 @@ def accounts() -> str:
         search=search,
     )
     page = page_number(request.args.get("page"))
-    counts = invitations.status_counts(event)
+    counts = kept_while_unchanged(
+        ("account-statuses", event.id), lambda: invitations.status_counts(event)
+    )
     account_list = fragment_cache("account-list").get(
         (event.id, reader_locale(), filters, page),
         data_version(event, ACCOUNT_LIST_DATA),

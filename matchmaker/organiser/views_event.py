@@ -29,6 +29,7 @@ from matchmaker.services.event_settings import (
     check_calendar,
     save_settings,
 )
+from matchmaker.services.versions import kept_while_unchanged
 
 
 @bp.route("/")
@@ -48,7 +49,8 @@ def index() -> str:
 
 
 def _counts(event: Event) -> dict[str, int]:
-    """The event's figures in one statement: each table read once, two counts side by side."""
+    """The event's figures in one statement: each table read once, two counts side by side;
+    kept while the data's revision stands."""
 
     def counts(model: Any, **conditions: Any) -> Subquery:
         scan = db.select(*(db.func.count().filter(condition).label(name)
@@ -67,9 +69,12 @@ def _counts(event: Event) -> dict[str, int]:
         .join(pairs, true())  # each scan is one row
         .join(meetings, true())
     )
-    row = db.session.execute(query).one()
-    return {**{name: int(value or 0) for name, value in row._mapping.items()},
-            "slots": event.num_slots()}  # fmt: skip
+
+    def read() -> dict[str, int]:
+        row = db.session.execute(query).one()
+        return {name: int(value or 0) for name, value in row._mapping.items()}
+
+    return {**kept_while_unchanged(("event-counts", event.id), read), "slots": event.num_slots()}
 
 
 @bp.route("/event", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -42,6 +42,7 @@ from matchmaker.models import (
     Participant,
     User,
 )
+from matchmaker.page_cache import writes_pending
 
 #: What a version may cover; each name is a few aggregates over one table of the event.
 PARTS = (
@@ -104,25 +105,39 @@ _LOCK = threading.Lock()
 
 def data_version(event: Event, parts: Iterable[str]) -> tuple[object, ...]:
     """The event's settings and the ``parts`` of its data, summed up in one query that reads
-    each table once (a part's figures are aggregates of one scan).
-
-    The scan is kept per web process under the data's revision (``page_cache``: one number
-    raised by every transaction that writes these tables), so while nothing is written an
-    organiser's page reads one row instead of scanning the event's tables."""
+    each table once (a part's figures are aggregates of one scan). The scan is kept while the
+    data's revision stands (``kept_while_unchanged``)."""
     parts = tuple(parts)
     if not parts:
         return (event.id, event.updated_at)
-    revision = db.session.execute(_REVISION).scalar()
-    scans: dict[tuple[int, tuple[str, ...]], tuple[int, tuple[object, ...]]]
-    scans = current_app.extensions.setdefault("matchmaker.version_scans", {})
-    kept = scans.get((event.id, parts))
-    if revision is not None and kept is not None and kept[0] == revision:
-        return (event.id, event.updated_at, *kept[1])
     query = _version_query(parts, db.session.get_bind().dialect.name)
-    row = tuple(db.session.execute(query, {"event_id": event.id}).one())
-    if revision is not None:  # read before the scan: the scan is at least that new
-        scans[(event.id, parts)] = (revision, row)
+    row = kept_while_unchanged(
+        ("version", event.id, parts),
+        lambda: tuple(db.session.execute(query, {"event_id": event.id}).one()),
+    )
     return (event.id, event.updated_at, *row)
+
+
+def kept_while_unchanged(name: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept per web process while the data's revision stands (``page_cache``:
+    one number that every transaction writing a table people see raises). An organiser's page
+    then reads one row instead of scanning the event's tables. Only for what the database
+    holds: nothing that follows the clock. Plain data only, shared by every request."""
+    session = db.session()
+    if writes_pending(session) or session.new or session.dirty or session.deleted:
+        return compute()  # this transaction's own writes, which may yet roll back
+    revision = db.session.execute(_REVISION).scalar()
+    kept_values: dict[Hashable, tuple[int, Any]]
+    kept_values = current_app.extensions.setdefault("matchmaker.kept_while_unchanged", {})
+    kept = kept_values.get(name)
+    if revision is not None and kept is not None and kept[0] == revision:
+        return kept[1]  # type: ignore[no-any-return]
+    value = compute()
+    # Read before computing, the revision is no newer than the value (unless computing
+    # flushed writes of this transaction: then it is not kept).
+    if revision is not None and not writes_pending(session):
+        kept_values[name] = (revision, value)
+    return value
 
 
 _REVISION = text("SELECT number FROM data_revision WHERE id = 1")

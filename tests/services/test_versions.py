@@ -7,7 +7,7 @@ from sqlalchemy import event as sql_event
 
 from matchmaker.extensions import db
 from matchmaker.models import Participant
-from matchmaker.services.versions import data_version
+from matchmaker.services.versions import data_version, kept_while_unchanged
 from tests.factories import approve, create_event, create_participant
 
 
@@ -65,3 +65,19 @@ def test_while_nothing_is_written_a_version_reads_one_row(app_ctx: Flask) -> Non
     db.session.get_one(Participant, people[1].id).name = "Otro Nombre"  # the scan again
     db.session.commit()
     assert data_version(event, ["participants", "meetings"]) != first
+
+
+def test_a_value_that_saw_writes_not_yet_committed_is_not_kept(app_ctx: Flask) -> None:
+    event = create_event()
+    person = create_participant(event)
+    db.session.commit()
+
+    def names() -> list[str]:
+        return list(db.session.execute(db.select(Participant.name)).scalars())
+
+    committed = kept_while_unchanged("names", names)
+    db.session.get_one(Participant, person.id).name = "Nunca Guardado"
+    db.session.flush()
+    assert "Nunca Guardado" in kept_while_unchanged("names", names)  # this transaction sees it
+    db.session.rollback()
+    assert kept_while_unchanged("names", names) == committed

@@ -111,14 +111,14 @@ def test_a_database_that_fails_the_check_leaves_the_answer_to_flask(
     client.get("/me/agenda")
     kept = client.get("/me/agenda").get_data()
     calls = []
+    check = page_cache.login_and_revision
 
     def fails_once(engine, user_id):  # type: ignore[no-untyped-def]
         calls.append(user_id)
         if len(calls) == 1:
             raise OperationalError("SELECT", {}, Exception("server closed the connection"))
-        return page_cache.login_and_revision.__wrapped__(engine, user_id)
+        return check(engine, user_id)
 
-    fails_once.__wrapped__ = page_cache.login_and_revision  # type: ignore[attr-defined]
     monkeypatch.setattr(page_cache, "login_and_revision", fails_once)
     answer = client.get("/me/agenda")
     assert answer.status_code == 200 and answer.get_data() == kept  # rendered by Flask

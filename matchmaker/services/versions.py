@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from sqlalchemy import (
     true,
 )
 
+from matchmaker import page_cache
 from matchmaker.extensions import db
 from matchmaker.models import (
     BlockedPair,
@@ -42,7 +44,6 @@ from matchmaker.models import (
     Participant,
     User,
 )
-from matchmaker.page_cache import writes_pending
 
 #: What a version may cover; each name is a few aggregates over one table of the event.
 PARTS = (
@@ -122,21 +123,29 @@ def kept_while_unchanged(name: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, kept per web process while the data's revision stands (``page_cache``:
     one number that every transaction writing a table people see raises). An organiser's page
     then reads one row instead of scanning the event's tables. Only for what the database
-    holds: nothing that follows the clock. Plain data only, shared by every request."""
+    holds: nothing that follows the clock. Plain data only, shared by every request. Kept
+    ``page_cache.MAX_AGE`` seconds at most: a change written outside the product (by hand in
+    the database) shows after that."""
     session = db.session()
-    if writes_pending(session) or session.new or session.dirty or session.deleted:
+    if page_cache.writes_pending(session) or session.new or session.dirty or session.deleted:
         return compute()  # this transaction's own writes, which may yet roll back
     revision = db.session.execute(_REVISION).scalar()
-    kept_values: dict[Hashable, tuple[int, Any]]
+    kept_values: dict[Hashable, tuple[int, float, Any]]
     kept_values = current_app.extensions.setdefault("matchmaker.kept_while_unchanged", {})
     kept = kept_values.get(name)
-    if revision is not None and kept is not None and kept[0] == revision:
-        return kept[1]  # type: ignore[no-any-return]
+    now = time.monotonic()
+    if (
+        revision is not None
+        and kept is not None
+        and kept[0] == revision
+        and now - kept[1] <= page_cache.MAX_AGE  # a change made outside the product shows too
+    ):
+        return kept[2]  # type: ignore[no-any-return]
     value = compute()
     # Read before computing, the revision is no newer than the value (unless computing
     # flushed writes of this transaction: then it is not kept).
-    if revision is not None and not writes_pending(session):
-        kept_values[name] = (revision, value)
+    if revision is not None and not page_cache.writes_pending(session):
+        kept_values[name] = (revision, now, value)
     return value
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import event as sql_event
 
+from matchmaker import page_cache
 from matchmaker.extensions import db
 from matchmaker.models import Participant
 from matchmaker.services.versions import data_version, kept_while_unchanged
@@ -81,3 +83,25 @@ def test_a_value_that_saw_writes_not_yet_committed_is_not_kept(app_ctx: Flask) -
     assert "Nunca Guardado" in kept_while_unchanged("names", names)  # this transaction sees it
     db.session.rollback()
     assert kept_while_unchanged("names", names) == committed
+
+
+def test_a_change_made_outside_the_product_shows_once_the_value_is_old(
+    app_ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = create_event()
+    person = create_participant(event)
+    db.session.commit()
+
+    def names() -> list[str]:
+        return list(db.session.execute(db.select(Participant.name)).scalars())
+
+    kept_while_unchanged("names", names)
+    db.session.rollback()
+    with db.engine.begin() as connection:  # by hand: the data's revision stays where it was
+        connection.execute(
+            db.update(Participant).where(Participant.id == person.id).values(name="A Mano")
+        )
+    assert "A Mano" not in kept_while_unchanged("names", names)
+    db.session.rollback()
+    monkeypatch.setattr(page_cache, "MAX_AGE", -1)
+    assert "A Mano" in kept_while_unchanged("names", names)

@@ -29,6 +29,7 @@ def one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages are kept per minute: a test crossing one would see a page rendered again."""
     monkeypatch.setattr(page_cache, "current_minute", lambda: 29_000_000)
 
+
 KEPT_PAGES = ("/me/", "/me/agenda", "/me/agenda/print", "/me/suggestions", "/me/requests",
               "/me/profile")  # fmt: skip
 
